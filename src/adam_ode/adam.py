@@ -1,0 +1,163 @@
+"""Adam (Definition 1.1), batched over independent runs.
+
+The state is plain data: R runs advance together, every tensor carries a leading run
+dimension, and the update is exactly the one of ``torch.optim.Adam`` (bias-corrected
+moments, eps outside the square root) with learning rate gamma_n at step n.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+
+def check_damping(alpha: float, beta: float, eps: float) -> None:
+    """Raise ValueError unless 0 <= alpha < sqrt(beta), 0 < beta < 1 and eps > 0."""
+    if not 0.0 < beta < 1.0:
+        raise ValueError(f"beta must lie in (0, 1), got beta={beta}")
+    if not 0.0 <= alpha < 1.0:
+        raise ValueError(f"alpha must lie in [0, 1), got alpha={alpha}")
+    if not alpha < math.sqrt(beta):
+        raise ValueError(
+            f"alpha must be < sqrt(beta), got alpha={alpha} >= sqrt(beta)={math.sqrt(beta):.6g}"
+        )
+    if not eps > 0.0:
+        raise ValueError(f"eps must be > 0, got eps={eps}")
+
+
+@dataclass(frozen=True)
+class PolynomialSchedule:
+    """gamma_n = gamma_0 * (1 + n / n_0)^(-rho) for n >= 1; rho = 0 is the constant schedule.
+
+    ``gamma_0`` may be a vector: one scale per run.
+    """
+
+    gamma_0: float | np.ndarray
+    n_0: float = 1.0
+    rho: float = 0.0
+
+    def __post_init__(self):
+        g = np.asarray(self.gamma_0, dtype=float)
+        if g.size == 0 or not np.all(np.isfinite(g)) or not np.all(g > 0):
+            raise ValueError(f"gamma_0 must be finite and > 0, got gamma_0={self.gamma_0}")
+        if not self.n_0 > 0:
+            raise ValueError(f"n_0 must be > 0, got n_0={self.n_0}")
+        if not 0.0 <= self.rho <= 1.0:
+            raise ValueError(f"rho must lie in [0, 1] (0: constant), got rho={self.rho}")
+
+    def __call__(self, n: np.ndarray | int) -> np.ndarray:
+        """Step sizes at steps n (broadcast against the runs' gamma_0)."""
+        n = np.asarray(n, dtype=float)
+        g0 = np.asarray(self.gamma_0, dtype=float)
+        return np.multiply.outer(1.0 + n / self.n_0, np.ones_like(g0)) ** (-self.rho) * g0
+
+
+def constant_schedule(gamma: float | np.ndarray) -> PolynomialSchedule:
+    return PolynomialSchedule(gamma, n_0=1.0, rho=0.0)
+
+
+def polynomial_schedule(gamma_0: float | np.ndarray, n_0: float, rho: float) -> PolynomialSchedule:
+    """The decaying schedule of Remark 1.6; rho must lie in (0, 1]."""
+    if not 0.0 < rho <= 1.0:
+        raise ValueError(f"rho must lie in (0, 1] for a decaying schedule, got rho={rho}")
+    return PolynomialSchedule(gamma_0, n_0=n_0, rho=rho)
+
+
+def training_times(schedule: PolynomialSchedule, n_steps: int) -> np.ndarray:
+    """t_n = gamma_1 + ... + gamma_n for n = 0..n_steps (t_0 = 0); shape (n_steps+1, ...)."""
+    gammas = schedule(np.arange(1, n_steps + 1))
+    zero = np.zeros_like(np.asarray(schedule.gamma_0, dtype=float))[None]
+    return np.concatenate([zero, np.cumsum(gammas, axis=0)], axis=0)
+
+
+def geometric_grid(n_steps: int, n_points: int) -> np.ndarray:
+    """Distinct integer steps 0, ..., n_steps spaced roughly geometrically."""
+    grid = np.unique(np.round(np.geomspace(1, n_steps, max(n_points - 1, 1))).astype(int))
+    return np.concatenate([[0], grid])
+
+
+@dataclass
+class AdamPath:
+    """Iterates recorded at ``steps``: ``thetas[k, r]`` is Theta_{steps[k]} of run r."""
+
+    steps: np.ndarray  # (K,)
+    times: np.ndarray  # (K, R) training times t_n
+    thetas: torch.Tensor  # (K, R, d)
+    losses: torch.Tensor | None  # (K, R)
+    diverged_at: np.ndarray  # (R,) first step with a non-finite iterate, -1 if none
+
+
+GradientOracle = Callable[[torch.Tensor, int], torch.Tensor]
+
+
+def run_adam(
+    theta_0: torch.Tensor,
+    stochastic_gradient: GradientOracle,
+    schedule: PolynomialSchedule,
+    alpha: float,
+    beta: float,
+    eps: float,
+    n_steps: int,
+    record_steps: np.ndarray | None = None,
+    loss: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    progress: Callable[[int, AdamPath], None] | None = None,
+    progress_every: int = 0,
+) -> AdamPath:
+    """Run R Adam trajectories for ``n_steps`` steps from ``theta_0`` of shape (R, d).
+
+    ``stochastic_gradient(theta, n)`` returns G(Theta_{n-1}, X_n) for all runs, shape (R, d),
+    and draws the noise X_n itself. ``schedule`` gives gamma_n (a scalar, or one per run).
+    Records Theta_n (and ``loss(Theta_n)``) at ``record_steps`` (default: every step).
+    """
+    check_damping(alpha, beta, eps)
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got n_steps={n_steps}")
+    theta = theta_0.detach().clone()
+    if theta.ndim != 2:
+        raise ValueError(f"theta_0 must have shape (runs, d), got {tuple(theta.shape)}")
+    runs = theta.shape[0]
+    steps = np.arange(n_steps + 1) if record_steps is None else np.unique(record_steps)
+    if steps[0] < 0 or steps[-1] > n_steps:
+        raise ValueError(f"record_steps must lie in [0, n_steps={n_steps}]")
+    gammas = np.broadcast_to(schedule(np.arange(1, n_steps + 1)).reshape(n_steps, -1), (n_steps, runs))
+    times = np.concatenate([np.zeros((1, runs)), np.cumsum(gammas, axis=0)])[steps]
+    gammas_t = torch.tensor(gammas, dtype=theta.dtype)
+
+    thetas = torch.empty((len(steps), runs, theta.shape[1]), dtype=theta.dtype)
+    losses = torch.empty((len(steps), runs), dtype=theta.dtype) if loss is not None else None
+    diverged_at = np.full(runs, -1)
+    m = torch.zeros_like(theta)
+    v = torch.zeros_like(theta)
+    path = AdamPath(steps, times, thetas, losses, diverged_at)
+
+    def record(slot: int) -> None:
+        thetas[slot] = theta
+        if losses is not None:
+            with torch.no_grad():
+                losses[slot] = loss(theta)
+
+    slot = 0
+    if steps[0] == 0:
+        record(0)
+        slot = 1
+    for n in range(1, n_steps + 1):
+        g = stochastic_gradient(theta, n)
+        with torch.no_grad():
+            # The same operations, in the same order, as torch.optim.Adam.
+            m.lerp_(g, 1 - alpha)
+            v.mul_(beta).addcmul_(g, g, value=1 - beta)
+            bias1 = 1 - alpha**n
+            denom = (v.sqrt() / math.sqrt(1 - beta**n)).add_(eps)
+            theta -= (gammas_t[n - 1] / bias1)[:, None] * m / denom
+            bad = ~torch.isfinite(theta).all(dim=1).numpy() & (diverged_at < 0)
+            diverged_at[bad] = n
+        if slot < len(steps) and steps[slot] == n:
+            record(slot)
+            slot += 1
+        if progress is not None and progress_every and n % progress_every == 0:
+            progress(n, path)
+    return path

@@ -1,0 +1,59 @@
+"""What Section 2 asks about near the minimum set: PL ratio, Lyapunov derivative, minima."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.optimize import minimize
+
+from .vector_field import FieldEstimate
+
+
+def pl_ratio(gradient: np.ndarray, loss: float) -> float:
+    """|grad F|^2 / F; the PL inequality asks that it be bounded below by c > 0 near Z."""
+    if not loss > 0:
+        raise ValueError(f"the PL ratio needs F > 0, got F={loss}")
+    return float(np.dot(gradient, gradient) / loss)
+
+
+def lyapunov_derivative(gradient: np.ndarray, field: FieldEstimate) -> tuple[float, float]:
+    """d/dt F(Psi_t) = grad F . f at theta, and its Monte Carlo standard error.
+
+    The error comes from the per-sequence values, so correlations between components are
+    accounted for.
+    """
+    return field.project(gradient)
+
+
+@dataclass
+class Minimum:
+    theta: np.ndarray
+    loss: float
+    converged: bool  # loss <= tol
+    iterations: int
+
+
+def polish_minimum(loss: Callable[[np.ndarray], float], gradient: Callable[[np.ndarray], np.ndarray],
+                   theta_0: np.ndarray, tol: float, max_iter: int = 20000) -> Minimum:
+    """Polish theta_0 with L-BFGS in float64 until F <= tol (a point of the minimum set Z
+    for an interpolating problem)."""
+    result = minimize(loss, np.asarray(theta_0, dtype=float), jac=gradient, method="L-BFGS-B",
+                      options={"maxiter": max_iter, "ftol": 0.0, "gtol": 0.0, "maxcor": 30})
+    value = float(loss(result.x))
+    return Minimum(result.x, value, value <= tol, int(result.nit))
+
+
+def sphere_points(center: np.ndarray, radii: np.ndarray, n_directions: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    """theta* + r u for every radius r and ``n_directions`` uniform unit vectors u.
+
+    The same directions are used at every radius; shape (len(radii), n_directions, d).
+    """
+    radii = np.asarray(radii, dtype=float)
+    if radii.size == 0 or not np.all(radii > 0):
+        raise ValueError(f"radii must be a non-empty list of positive numbers, got {radii}")
+    u = rng.standard_normal((n_directions, len(center)))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    return center + radii[:, None, None] * u[None]

@@ -1,0 +1,195 @@
+"""Empirical risk minimisation (Definition 2.3) with a fully connected network.
+
+Normalisation: l_j(theta) = |N(theta, x_j) - y_j|^2 and F = (1/N) sum_j l_j (no factor 1/2).
+
+Parameters are one flat vector theta in R^d (or a batch of them, shape (R, d)), so that
+Adam, the field estimators and the ODE solvers all see the same object. The activation
+must be C^1, as the paper assumes of the realization function: ReLU is excluded because
+its per-sample gradients jump across kinks, so the Adam field is not continuous there and
+the ODE picture does not apply.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import torch
+from torch.func import grad, vmap
+
+ACTIVATIONS = {
+    "tanh": torch.tanh,
+    "softplus": torch.nn.functional.softplus,
+    "sigmoid": torch.sigmoid,
+    "silu": torch.nn.functional.silu,
+}
+
+TARGET_FUNCTIONS = {
+    "sine": lambda x: torch.sin(math.pi * x).sum(dim=1, keepdim=True),
+    "quadratic": lambda x: (x**2).sum(dim=1, keepdim=True),
+}
+
+
+@dataclass(frozen=True)
+class MLP:
+    """Realization function of a fully connected network; widths = [input, hidden..., output]."""
+
+    widths: tuple[int, ...]
+    activation: str = "tanh"
+
+    def __post_init__(self):
+        if len(self.widths) < 2 or any(int(w) < 1 for w in self.widths):
+            raise ValueError(
+                f"widths must list >= 2 positive layer sizes (input, ..., output), got {self.widths}"
+            )
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)} (C^1; relu is excluded), "
+                f"got {self.activation!r}"
+            )
+        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
+
+    @cached_property
+    def shapes(self) -> list[tuple[int, int]]:
+        return list(zip(self.widths[1:], self.widths[:-1]))
+
+    @cached_property
+    def dim(self) -> int:
+        """Number of parameters d."""
+        return sum(o * i + o for o, i in self.shapes)
+
+    def init(self, runs: int, generator: torch.Generator, dtype=torch.float64) -> torch.Tensor:
+        """Independent LeCun-normal initialisations, shape (runs, d); biases start at 0."""
+        blocks = []
+        for out, inp in self.shapes:
+            w = torch.randn((runs, out * inp), generator=generator, dtype=dtype) / math.sqrt(inp)
+            blocks += [w, torch.zeros((runs, out), dtype=dtype)]
+        return torch.cat(blocks, dim=1)
+
+    def __call__(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """N(theta, x). theta: (d,) or (R, d); x: (B, in), or (R, B, in) for per-run inputs.
+
+        Returns (B, out) for a single theta and (R, B, out) for a batch.
+        """
+        single = theta.ndim == 1
+        th = theta[None] if single else theta
+        h = x if x.ndim == 3 else x.expand(th.shape[0], *x.shape)
+        act = ACTIVATIONS[self.activation]
+        offset = 0
+        for layer, (out, inp) in enumerate(self.shapes):
+            w = th[:, offset : offset + out * inp].reshape(-1, out, inp)
+            offset += out * inp
+            b = th[:, offset : offset + out]
+            offset += out
+            h = torch.baddbmm(b[:, None, :], h, w.transpose(1, 2))
+            if layer < len(self.shapes) - 1:
+                h = act(h)
+        return h[0] if single else h
+
+
+def make_dataset(
+    n: int, input_dim: int, seed: int, target: str = "teacher", teacher_width: int = 4,
+    activation: str = "tanh", dtype=torch.float64,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """N inputs uniform on [-1, 1]^input_dim (checked pairwise distinct) and scalar targets.
+
+    ``target`` is "teacher" (a random network with one hidden layer of ``teacher_width``
+    units, drawn from the same seed) or a name in TARGET_FUNCTIONS.
+    """
+    if n < 2:
+        raise ValueError(f"N must be >= 2, got N={n}")
+    if input_dim < 1:
+        raise ValueError(f"input_dim must be >= 1, got input_dim={input_dim}")
+    gen = torch.Generator().manual_seed(seed)
+    x = 2 * torch.rand((n, input_dim), generator=gen, dtype=dtype) - 1
+    if torch.cdist(x, x).add(torch.eye(n, dtype=dtype)).min() <= 0:
+        raise ValueError("inputs are not pairwise distinct; change the seed")
+    if target == "teacher":
+        teacher = MLP((input_dim, teacher_width, 1), activation)
+        y = teacher(teacher.init(1, gen, dtype)[0], x)
+    elif target in TARGET_FUNCTIONS:
+        y = TARGET_FUNCTIONS[target](x)
+    else:
+        raise ValueError(
+            f"target must be 'teacher' or one of {sorted(TARGET_FUNCTIONS)}, got {target!r}"
+        )
+    return x, y
+
+
+@dataclass(frozen=True)
+class ERMProblem:
+    """F(theta) = (1/N) sum_j |N(theta, x_j) - y_j|^2 with its gradient estimators."""
+
+    net: MLP
+    x: torch.Tensor  # (N, in)
+    y: torch.Tensor  # (N, out)
+
+    @property
+    def n(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def dim(self) -> int:
+        return self.net.dim
+
+    def sample_losses(self, theta: torch.Tensor) -> torch.Tensor:
+        """l_j(theta) for all j: (N,) or (R, N)."""
+        return ((self.net(theta, self.x) - self.y) ** 2).sum(dim=-1)
+
+    def loss(self, theta: torch.Tensor) -> torch.Tensor:
+        """F(theta): a scalar, or (R,) for a batch."""
+        return self.sample_losses(theta).mean(dim=-1)
+
+    def gradient(self, theta: torch.Tensor) -> torch.Tensor:
+        """grad F, same shape as theta."""
+        return self._grad_of_mean(theta, self.x, self.y)
+
+    def per_sample_gradients(self, theta: torch.Tensor) -> torch.Tensor:
+        """J(theta): row j is grad l_j(theta); shape (N, d) (or (R, N, d) for a batch)."""
+
+        def l(th, xj, yj):
+            return ((self.net(th, xj[None]) - yj) ** 2).sum()
+
+        per_theta = vmap(grad(l), in_dims=(None, 0, 0))
+        if theta.ndim == 1:
+            return per_theta(theta, self.x, self.y)
+        return vmap(per_theta, in_dims=(0, None, None))(theta, self.x, self.y)
+
+    def minibatch_indices(self, runs: int, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+        """i.i.d. uniform indices, drawn with replacement: shape (runs, batch_size)."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got batch_size={batch_size}")
+        return torch.randint(self.n, (runs, batch_size), generator=generator)
+
+    def minibatch_gradient(self, theta: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+        """G(theta, (U_1..U_M)) = (1/M) sum_m grad l_{U_m}(theta), for theta (R, d), indices (R, M)."""
+        return self._grad_of_mean(theta, self.x[indices], self.y[indices])
+
+    def _grad_of_mean(self, theta, x, y):
+        with torch.enable_grad():
+            th = theta.detach().requires_grad_(True)
+            losses = ((self.net(th, x) - y) ** 2).sum(dim=-1).mean(dim=-1)
+            (g,) = torch.autograd.grad(losses.sum(), th)
+        return g
+
+    def stochastic_gradient(self, batch_size: int, generator: torch.Generator):
+        """An oracle for ``run_adam``: fresh i.i.d. mini-batches for every run at every step."""
+
+        def oracle(theta: torch.Tensor, n: int) -> torch.Tensor:
+            idx = self.minibatch_indices(theta.shape[0], batch_size, generator)
+            return self.minibatch_gradient(theta, idx)
+
+        return oracle
+
+    def numpy_functions(self):
+        """(F, grad F) on float64 numpy vectors, for scipy.optimize and scipy.integrate."""
+
+        def f(theta):
+            return float(self.loss(torch.as_tensor(theta, dtype=self.x.dtype)))
+
+        def df(theta):
+            return self.gradient(torch.as_tensor(theta, dtype=self.x.dtype)).numpy()
+
+        return f, df

@@ -1,0 +1,61 @@
+"""Flows to compare Adam against, and the deviation metric of Theorem 1.5.
+
+Time is training time t (t_n = gamma_1 + ... + gamma_n), so Adam's interpolated path
+Theta_bar(t_n + s) is compared with the flow Psi_s(Theta_n) of the same field.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from .vector_field import noiseless_field
+
+Field = Callable[[np.ndarray], np.ndarray]
+
+
+def gradient_flow_field(gradient: Field) -> Field:
+    """theta -> -grad F(theta)."""
+    return lambda theta: -gradient(theta)
+
+
+def noiseless_adam_field(gradient: Field, eps: float) -> Field:
+    """theta -> -grad F / (eps + |grad F|): the Adam field when there is no noise."""
+    return lambda theta: noiseless_field(gradient(theta), eps)
+
+
+def integrate_flow(field: Field, theta_0: np.ndarray, horizon: float, method: str = "RK45",
+                   rtol: float = 1e-8, atol: float = 1e-10):
+    """Solve Psi' = field(Psi), Psi_0 = theta_0 on [0, horizon] with scipy's solve_ivp.
+
+    Returns the solve_ivp result; ``.sol(s)`` is the dense solution. Raises RuntimeError
+    if the solver fails.
+    """
+    if not horizon > 0:
+        raise ValueError(f"horizon must be > 0, got horizon={horizon}")
+    result = solve_ivp(lambda t, y: field(y), (0.0, horizon), np.asarray(theta_0, dtype=float),
+                       method=method, rtol=rtol, atol=atol, dense_output=True)
+    if not result.success:
+        raise RuntimeError(f"solve_ivp failed: {result.message}")
+    return result
+
+
+def deviation(times: np.ndarray, path: np.ndarray, start: int, horizon: float, flow) -> float:
+    """D(n, T) = sup_{0 <= s <= T} |Theta_bar(t_n + s) - Psi_s(Theta_n)|.
+
+    ``times`` (K,) and ``path`` (K, d) are one run's recorded training times and iterates,
+    ``start`` the index of Theta_n in them, ``flow`` a dense solution started at Theta_n
+    (``integrate_flow``). The sup is taken over the recorded points in the window and its
+    end point T, where Theta_bar is interpolated linearly as in the paper; record every
+    step in the window for the exact sup of the piecewise linear path.
+    """
+    s = np.asarray(times, dtype=float)[start:] - times[start]
+    if s[-1] < horizon:
+        raise ValueError(f"the recorded path covers s <= {s[-1]:.6g} < horizon T={horizon}")
+    inside = s <= horizon
+    ends = np.append(s[inside], horizon)
+    points = np.vstack([path[start:][inside],
+                        [np.array([np.interp(horizon, s, path[start:, i]) for i in range(path.shape[1])])]])
+    return float(np.linalg.norm(points - flow.sol(ends).T, axis=1).max())

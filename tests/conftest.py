@@ -1,0 +1,20 @@
+import pytest
+import torch
+
+from adam_ode.erm import MLP, ERMProblem, make_dataset
+
+
+@pytest.fixture(scope="session")
+def small_erm():
+    """An overparametrized problem: N = 6 points, d = 1-8-1 = 25 parameters."""
+    x, y = make_dataset(6, 1, seed=3, target="sine")
+    return ERMProblem(MLP((1, 8, 1), "tanh"), x, y)
+
+
+@pytest.fixture(scope="session")
+def interpolating_erm():
+    """Targets produced by the student network itself at theta_star: F(theta_star) = 0 exactly."""
+    net = MLP((2, 5, 1), "softplus")
+    x, _ = make_dataset(7, 2, seed=11)
+    theta_star = net.init(1, torch.Generator().manual_seed(5))[0]
+    return ERMProblem(net, x, net(theta_star, x).detach()), theta_star

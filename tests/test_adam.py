@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+import torch
+
+from adam_ode.adam import PolynomialSchedule, geometric_grid, polynomial_schedule, run_adam, training_times
+from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+
+
+def test_run_adam_equals_torch_optim_adam_step_by_step(small_erm):
+    """1200 steps, decaying schedule, 3 runs batched, identical mini-batches: |diff| <= 1e-12."""
+    runs, steps, batch = 3, 1200, 2
+    alpha, beta, eps = 0.9, 0.99, 1e-8
+    schedule = polynomial_schedule(np.array([0.01, 0.02, 0.005]), n_0=50, rho=0.6)
+    theta_0 = small_erm.net.init(runs, torch.Generator().manual_seed(0))
+    indices = torch.randint(small_erm.n, (steps, runs, batch), generator=torch.Generator().manual_seed(1))
+
+    path = run_adam(theta_0, lambda th, n: small_erm.minibatch_gradient(th, indices[n - 1]),
+                    schedule, alpha, beta, eps, steps)
+
+    gammas = schedule(np.arange(1, steps + 1))
+    for r in range(runs):
+        param = theta_0[r].clone().requires_grad_(True)
+        opt = torch.optim.Adam([param], lr=float(gammas[0, r]), betas=(alpha, beta), eps=eps)
+        reference = [param.detach().clone()]
+        for n in range(1, steps + 1):
+            opt.param_groups[0]["lr"] = float(gammas[n - 1, r])
+            opt.zero_grad()
+            idx = indices[n - 1, r]
+            small_erm.sample_losses(param)[idx].mean().backward()
+            opt.step()
+            reference.append(param.detach().clone())
+        diff = (path.thetas[:, r] - torch.stack(reference)).abs().max().item()
+        assert diff <= 1e-12, f"run {r}: max |run_adam - torch.optim.Adam| = {diff:.3e}"
+        assert (path.thetas[-1, r] - theta_0[r]).abs().max() > 1e-2  # it really moved
+
+
+def test_schedule_and_training_times():
+    s = polynomial_schedule(0.1, n_0=10, rho=0.5)
+    n = np.arange(1, 6)
+    np.testing.assert_allclose(s(n), 0.1 * (1 + n / 10) ** -0.5, rtol=1e-15)
+    t = training_times(s, 5)
+    assert t[0] == 0
+    np.testing.assert_allclose(t[1:], np.cumsum(0.1 * (1 + n / 10) ** -0.5), rtol=1e-15)
+    assert np.allclose(PolynomialSchedule(0.3)(n), 0.3)
+
+
+@pytest.mark.parametrize("rho", [0.0, -0.5, 1.5])
+def test_decaying_schedule_rejects_rho_outside_unit_interval(rho):
+    with pytest.raises(ValueError, match="rho"):
+        polynomial_schedule(0.1, n_0=10, rho=rho)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [({"alpha": 0.99, "beta": 0.9}, "sqrt\\(beta\\)"), ({"beta": 1.0}, "beta"),
+     ({"eps": 0.0}, "eps"), ({"n_steps": 0}, "n_steps")],
+)
+def test_run_adam_rejects_bad_parameters(kwargs, name):
+    args = dict(alpha=0.9, beta=0.999, eps=1e-8, n_steps=10) | kwargs
+    with pytest.raises(ValueError, match=name):
+        run_adam(torch.zeros(1, 1), lambda th, n: th, PolynomialSchedule(0.1), **args)
+
+
+def test_records_grid_losses_and_flags_divergence():
+    problem = StochasticQuadratic(NoiseLaw("normal", mean=1.0, scale=0.5), dim=2)
+    rng = np.random.default_rng(0)
+    grid = geometric_grid(500, 12)
+    path = run_adam(torch.zeros(4, 2, dtype=torch.float64), problem.stochastic_gradient(rng),
+                    polynomial_schedule(0.05, 10, 0.7), 0.9, 0.999, 1e-8, 500, grid, loss=problem.loss)
+    assert list(path.steps) == list(grid) and path.thetas.shape == (len(grid), 4, 2)
+    assert path.times.shape == (len(grid), 4)
+    np.testing.assert_allclose(path.losses[-1], problem.loss(path.thetas[-1]))
+    assert np.all(path.diverged_at == -1)
+    assert path.losses[-1].max() < path.losses[0].min()
+
+    def exploding(theta, n):  # run 0 gets an infinite gradient from step 7 on
+        return torch.tensor([[float("inf") if n >= 7 else 1.0], [1.0]], dtype=theta.dtype)
+
+    blown = run_adam(torch.zeros(2, 1, dtype=torch.float64), exploding,
+                     PolynomialSchedule(1.0), 0.9, 0.999, 1e-8, 10)
+    assert blown.diverged_at[0] == 7 and blown.diverged_at[1] == -1
+    assert torch.isfinite(blown.thetas[-1, 1]).all()

@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+import torch
+
+from adam_ode.checks import lyapunov_derivative, pl_ratio, polish_minimum, sphere_points
+from adam_ode.erm import ERMProblem, MLP, make_dataset
+from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+from adam_ode.vector_field import QuadraticCommonRandomNumbers
+
+
+def test_pl_ratio_and_lyapunov_derivative_on_quadratics():
+    # Noiseless: F = |theta - mu|^2 / 2, so |grad F|^2 / F = 2 and grad F . f = -sum g_i^2/(eps+|g_i|).
+    mu, eps = np.array([1.0, -1.0, 0.5]), 1e-3
+    quad = StochasticQuadratic(NoiseLaw("normal", mean=0.0, scale=0.0), dim=3)
+    theta = mu + np.array([0.2, -1.5, 3.0])
+    g = theta - mu
+    assert pl_ratio(g, 0.5 * g @ g) == pytest.approx(2.0, rel=1e-15)
+    crn = QuadraticCommonRandomNumbers(quad, 0.9, 0.999, eps, n_samples=4, seed=0)
+    value, se = lyapunov_derivative(g, crn.estimate(g))
+    assert value == pytest.approx(-(g**2 / (eps + np.abs(g))).sum(), rel=1e-12) and se == 0
+
+    # Noisy: F = |theta - mu|^2/2 + d sigma^2/2 and the derivative is negative far from mu.
+    noisy = StochasticQuadratic(NoiseLaw("normal", mean=0.0, scale=0.5), dim=3)
+    theta = np.array([3.0, -2.0, 4.0])
+    assert pl_ratio(noisy.gradient(theta), noisy.loss(theta)) == pytest.approx(
+        (theta**2).sum() / (0.5 * (theta**2).sum() + 1.5 * 0.25))
+    value, se = lyapunov_derivative(noisy.gradient(theta), QuadraticCommonRandomNumbers(
+        noisy, 0.9, 0.999, 1e-8, n_samples=500, seed=1).estimate(theta))
+    assert value + 4 * se < 0 < se
+
+
+def test_polish_reaches_the_minimum_set_of_an_overparametrized_net():
+    x, y = make_dataset(5, 1, seed=0, target="sine")
+    problem = ERMProblem(MLP((1, 10, 1), "tanh"), x, y)
+    f, df = problem.numpy_functions()
+    theta_0 = problem.net.init(1, torch.Generator().manual_seed(0))[0].numpy()
+    result = polish_minimum(f, df, theta_0, tol=1e-20)
+    assert result.converged and result.loss <= 1e-20 and f(theta_0) > 1e-2
+
+
+def test_sphere_points():
+    center = np.arange(6.0)
+    pts = sphere_points(center, [1e-3, 0.1], 32, np.random.default_rng(0))
+    assert pts.shape == (2, 32, 6)
+    np.testing.assert_allclose(np.linalg.norm(pts - center, axis=2), [[1e-3] * 32, [0.1] * 32])
+    np.testing.assert_allclose((pts[1] - center) / 0.1, (pts[0] - center) / 1e-3)
+    with pytest.raises(ValueError, match="radii"):
+        sphere_points(center, [], 4, np.random.default_rng(0))

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+import torch
+
+from adam_ode.erm import MLP, ERMProblem, make_dataset
+
+
+def test_per_sample_gradients_match_autograd(small_erm):
+    theta = small_erm.net.init(1, torch.Generator().manual_seed(1))[0]
+    J = small_erm.per_sample_gradients(theta)
+    assert J.shape == (small_erm.n, small_erm.dim)
+    for j in range(small_erm.n):
+        th = theta.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad(small_erm.sample_losses(th)[j], th)
+        torch.testing.assert_close(J[j], g, rtol=1e-13, atol=1e-15)
+    torch.testing.assert_close(small_erm.gradient(theta), J.mean(dim=0), rtol=1e-13, atol=1e-15)
+    batch = small_erm.net.init(3, torch.Generator().manual_seed(2))
+    torch.testing.assert_close(small_erm.per_sample_gradients(batch)[2], small_erm.per_sample_gradients(batch[2]))
+
+
+def test_gradient_matches_finite_differences(small_erm):
+    f, df = small_erm.numpy_functions()
+    theta = small_erm.net.init(1, torch.Generator().manual_seed(4))[0].numpy()
+    h, e = 1e-6, np.eye(len(theta))
+    fd = np.array([(f(theta + h * e[i]) - f(theta - h * e[i])) / (2 * h) for i in range(len(theta))])
+    np.testing.assert_allclose(df(theta), fd, rtol=1e-6, atol=1e-9)
+
+
+def test_minibatch_gradient_is_mean_over_indices_with_replacement(small_erm):
+    theta = small_erm.net.init(2, torch.Generator().manual_seed(0))
+    idx = torch.tensor([[0, 0, 3], [5, 1, 1]])
+    G = small_erm.minibatch_gradient(theta, idx)
+    J = small_erm.per_sample_gradients(theta)
+    for r in range(2):
+        torch.testing.assert_close(G[r], J[r, idx[r]].mean(dim=0))
+    draws = small_erm.minibatch_indices(20000, 2, torch.Generator().manual_seed(0))
+    repeats = (draws[:, 0] == draws[:, 1]).double().mean().item()
+    assert abs(repeats - 1 / small_erm.n) < 0.01  # i.i.d. uniform: P(U_1 = U_2) = 1/N
+    counts = torch.bincount(draws.flatten(), minlength=small_erm.n).double() / draws.numel()
+    assert (counts - 1 / small_erm.n).abs().max() < 0.01
+
+
+def test_batched_forward_equals_single_forward():
+    net = MLP((3, 7, 4, 2), "softplus")
+    theta = net.init(4, torch.Generator().manual_seed(0))
+    x = torch.randn(5, 3, dtype=torch.float64)
+    out = net(theta, x)
+    assert out.shape == (4, 5, 2) and net.dim == 3 * 7 + 7 + 7 * 4 + 4 + 4 * 2 + 2
+    for r in range(4):
+        torch.testing.assert_close(out[r], net(theta[r], x))
+
+
+def test_dataset_is_deterministic_and_distinct():
+    x1, y1 = make_dataset(40, 2, seed=7)
+    x2, y2 = make_dataset(40, 2, seed=7)
+    assert torch.equal(x1, x2) and torch.equal(y1, y2) and y1.shape == (40, 1)
+    assert torch.pdist(x1).min() > 0
+    assert not torch.equal(make_dataset(40, 2, seed=8)[0], x1)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [(lambda: MLP((1, 4, 1), "relu"), "activation"), (lambda: MLP((3,)), "widths"),
+     (lambda: make_dataset(1, 1, 0), "N"), (lambda: make_dataset(5, 1, 0, target="nope"), "target")],
+)
+def test_bad_input_is_rejected(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_minibatch_size_must_be_positive(small_erm):
+    with pytest.raises(ValueError, match="batch_size"):
+        small_erm.minibatch_indices(1, 0, torch.Generator())

@@ -1,0 +1,163 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.optimize import brentq
+
+from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+from adam_ode.vector_field import (
+    ERMCommonRandomNumbers, QuadraticCommonRandomNumbers, adam_field, erm_adam_field, field_bound,
+    noiseless_field,
+)
+
+ALPHA, BETA, EPS = 0.9, 0.99, 1e-8
+
+
+def brute_force_field(J, batch_size, alpha, beta, eps, n_samples, seed):
+    """Plain estimator straight from Definition 1.3: explicit sums over each sampled sequence,
+    un-normalised weights, truncated where alpha^k and beta^k fall below 1e-10."""
+    rng = np.random.default_rng(seed)
+    n, d = J.shape
+    k_beta = math.ceil(math.log(1e-10) / math.log(beta))
+    k_alpha = math.ceil(math.log(1e-10) / math.log(alpha))
+    values = np.empty((n_samples, d))
+    for s in range(n_samples):
+        u = rng.integers(0, n, (k_beta, batch_size))
+        g = J[u].mean(axis=1)  # G_k = (1/M) sum_m grad l_{U_km}
+        m = (1 - alpha) * np.einsum("k,kd->d", alpha ** np.arange(k_alpha), g[:k_alpha])
+        v = (1 - beta) * np.einsum("k,kd->d", beta ** np.arange(k_beta), g**2)
+        values[s] = -m / (eps + np.sqrt(v))
+    return values.mean(axis=0), values.std(axis=0, ddof=1) / math.sqrt(n_samples)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_fast_erm_estimator_agrees_with_brute_force(small_erm, batch_size):
+    for point in range(3):
+        theta = small_erm.net.init(1, torch.Generator().manual_seed(100 + point))[0]
+        J = small_erm.per_sample_gradients(theta).numpy()
+        fast = erm_adam_field(J, batch_size, ALPHA, BETA, EPS, n_samples=3000, seed=point)
+        mean, se = brute_force_field(J, batch_size, ALPHA, BETA, EPS, n_samples=600, seed=50 + point)
+        z = np.abs(fast.mean - mean) / np.sqrt(fast.stderr**2 + se**2)
+        assert z.max() <= 4, f"point {point}, M={batch_size}: max z = {z.max():.2f}"
+        assert np.median(np.abs(fast.mean)) > 5 * np.median(fast.stderr)  # a real signal
+        assert fast.truncation_bound < 1e-3
+
+
+def test_noiseless_problems_give_the_closed_form():
+    g = np.array([0.3, -2.0, 1e-3, 0.0, 7.5])
+    J = np.tile(g, (5, 1))  # every sample has the same gradient: no noise
+    for batch_size in (1, 4):
+        est = erm_adam_field(J, batch_size, 0.9, 0.999, EPS, n_samples=64, seed=0)
+        np.testing.assert_allclose(est.mean, noiseless_field(g, EPS), rtol=0, atol=1e-12)
+        assert est.stderr.max() <= 1e-14
+
+    quad = StochasticQuadratic(NoiseLaw("normal", mean=1.0, scale=0.0), dim=3)
+    theta = np.array([0.0, 1.0, 4.0])
+    est = adam_field(quad.sample_gradients(theta), 0.9, 0.999, EPS, n_samples=8, seed=0)
+    np.testing.assert_allclose(est.mean, noiseless_field(theta - 1.0, EPS), rtol=0, atol=1e-12)
+    assert np.all(est.stderr == 0)
+
+
+def test_every_estimate_obeys_the_field_bound(small_erm):
+    rng = np.random.default_rng(0)
+    for alpha, beta, batch_size in [(0.9, 0.99, 1), (0.0, 0.9, 2), (0.5, 0.3, 1), (0.9, 0.95, 5)]:
+        bound = field_bound(alpha, beta)
+        theta = small_erm.net.init(1, torch.Generator().manual_seed(int(rng.integers(1000))))[0]
+        J = small_erm.per_sample_gradients(theta).numpy()
+        est = erm_adam_field(J, batch_size, alpha, beta, EPS, n_samples=200, seed=1)
+        assert np.abs(est.samples).max() <= bound, (alpha, beta)
+    # Heavy-tailed noise pushes single sequences far from the mean.
+    quad = StochasticQuadratic(NoiseLaw("lognormal", mean=0.0, scale=5.0, shape=2.0), dim=4)
+    est = adam_field(quad.sample_gradients(np.zeros(4)), 0.5, 0.3, EPS, n_samples=500, seed=2)
+    assert np.abs(est.samples).max() <= field_bound(0.5, 0.3)
+
+
+def test_interpolating_point_has_zero_jacobian_and_zero_field(interpolating_erm):
+    problem, theta_star = interpolating_erm
+    assert problem.loss(theta_star).item() == 0.0
+    J = problem.per_sample_gradients(theta_star)
+    assert torch.count_nonzero(J) == 0
+    est = erm_adam_field(J, 2, 0.9, 0.999, EPS, n_samples=16, seed=0)
+    assert np.all(est.mean == 0) and np.all(est.stderr == 0)
+
+
+def test_truncation_bound_covers_the_truncation_error(small_erm):
+    theta = small_erm.net.init(1, torch.Generator().manual_seed(7))[0]
+    J = small_erm.per_sample_gradients(theta).numpy()
+    coarse = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=4000, seed=1, tol=0.05)
+    fine = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=4000, seed=2, tol=1e-9)
+    assert coarse.n_terms[1] < fine.n_terms[1] / 5
+    gap = np.abs(coarse.mean - fine.mean) - 4 * np.sqrt(coarse.stderr**2 + fine.stderr**2)
+    assert gap.max() <= coarse.truncation_bound
+    assert fine.truncation_bound < 1e-6 < coarse.truncation_bound
+
+
+def test_common_random_numbers(small_erm):
+    theta = small_erm.net.init(2, torch.Generator().manual_seed(3))
+    J0, J1 = (small_erm.per_sample_gradients(t).numpy() for t in theta)
+    crn = ERMCommonRandomNumbers(small_erm.n, 2, ALPHA, BETA, EPS, n_samples=130, seed=9)
+    for J in (J0, J1):
+        direct = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=130, seed=9)
+        np.testing.assert_allclose(crn.estimate(J).mean, direct.mean, rtol=1e-13, atol=1e-15)
+    other_seed = erm_adam_field(J0, 2, ALPHA, BETA, EPS, n_samples=130, seed=10)
+    assert not np.allclose(other_seed.mean, crn.estimate(J0).mean)
+
+    quad = StochasticQuadratic(NoiseLaw("exponential", mean=1.0, scale=1.0), dim=2)
+    qcrn = QuadraticCommonRandomNumbers(quad, ALPHA, BETA, EPS, n_samples=3000, seed=4)
+    theta = np.array([0.3, 1.7])
+    generic = adam_field(quad.sample_gradients(theta), ALPHA, BETA, EPS, n_samples=3000, seed=5)
+    est = qcrn.estimate(theta)
+    z = np.abs(est.mean - generic.mean) / np.sqrt(est.stderr**2 + generic.stderr**2)
+    assert z.max() <= 4
+    # Same seed, same numbers: the generic estimator is deterministic in theta too.
+    again = adam_field(quad.sample_gradients(theta), ALPHA, BETA, EPS, n_samples=3000, seed=5)
+    assert np.array_equal(again.mean, generic.mean)
+
+
+def quadratic_zero(law, alpha, beta, seed, n_samples=400):
+    crn = QuadraticCommonRandomNumbers(StochasticQuadratic(law, 1), alpha, beta, EPS, n_samples, seed)
+    return brentq(lambda t: crn(np.array([t]))[0], law.mean - 10, law.mean + 10, xtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "law, skewed",
+    [(NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1), True),
+     (NoiseLaw("exponential", mean=1.0, scale=1.0), True),
+     (NoiseLaw("normal", mean=1.0, scale=1.0), False),
+     (NoiseLaw("rademacher", mean=1.0, scale=1.0), False)],
+)
+def test_zero_of_the_field_in_1d_quadratic(law, skewed):
+    """alpha = beta = 0.9: skewed laws move the zero of f away from E[X], symmetric ones do not."""
+    zeros = np.array([quadratic_zero(law, 0.9, 0.9, seed) for seed in range(8)])
+    mean, se = zeros.mean(), zeros.std(ddof=1) / math.sqrt(len(zeros))
+    if skewed:
+        assert abs(mean - law.mean) > 5 * se, (mean, se)
+    else:
+        assert abs(mean - law.mean) < 3 * se, (mean, se)
+
+
+def test_zero_shift_shrinks_with_one_minus_beta():
+    law = NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1)
+    shift = {b: 1.0 - np.mean([quadratic_zero(law, 0.9, b, s) for s in range(4)]) for b in (0.95, 0.99)}
+    assert shift[0.95] > 2.5 * shift[0.99] > 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [({"alpha": 0.95, "beta": 0.9}, "sqrt\\(beta\\)"), ({"beta": 1.0}, "beta"), ({"beta": 0.0}, "beta"),
+     ({"eps": 0.0}, "eps"), ({"eps": -1.0}, "eps"), ({"batch_size": 0}, "batch_size"),
+     ({"n_samples": 1}, "n_samples"), ({"J": np.array([[np.nan, 1.0]])}, "finite")],
+)
+def test_bad_input_is_rejected(kwargs, name):
+    args = dict(J=np.ones((3, 2)), batch_size=1, alpha=0.9, beta=0.999, eps=1e-8, n_samples=10, seed=0)
+    with pytest.raises(ValueError, match=name):
+        erm_adam_field(**(args | kwargs))
+
+
+def test_generic_estimator_rejects_bad_input():
+    quad = StochasticQuadratic(NoiseLaw("normal"), 1)
+    with pytest.raises(ValueError, match="sqrt\\(beta\\)"):
+        adam_field(quad.sample_gradients(np.zeros(1)), 0.99, 0.9, EPS, 10, 0)
+    with pytest.raises(ValueError, match="non-finite"):
+        adam_field(lambda rng, n: np.full((n, 1), np.inf), 0.9, 0.99, EPS, 10, 0)
