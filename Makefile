@@ -1,0 +1,29 @@
+# Two commands on a fresh machine: `make run` (the whole pipeline, default config) and
+# `make test`. Both create .venv with the pinned dependencies first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: run test figures report clean-venv
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores all $(ARGS)
+	$(BIN)/snakemake --cores all --report results/report.html $(ARGS)
+	@cat results/current/claims.md 2>/dev/null || true
+
+figures: $(STAMP)
+	$(BIN)/snakemake figures --cores all $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+clean-venv:
+	rm -rf $(VENV)
