@@ -17,7 +17,7 @@ $(STAMP): requirements.txt pyproject.toml
 run: $(STAMP)
 	$(BIN)/snakemake --cores all $(ARGS)
 	$(BIN)/snakemake --cores all --report results/report.html $(ARGS)
-	@cat results/current/claims.md 2>/dev/null || true
+	@cat results/current/latest/claims.md
 
 figures: $(STAMP)
 	$(BIN)/snakemake figures --cores all $(ARGS)

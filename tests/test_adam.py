@@ -7,9 +7,10 @@ from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 
 
 def test_run_adam_equals_torch_optim_adam_step_by_step(small_erm):
-    """1200 steps, decaying schedule, 3 runs batched, identical mini-batches: |diff| <= 1e-12."""
+    """1200 steps, decaying schedule, 3 runs batched with their own gamma_0, alpha and beta,
+    identical mini-batches: |diff| <= 1e-12."""
     runs, steps, batch = 3, 1200, 2
-    alpha, beta, eps = 0.9, 0.99, 1e-8
+    alpha, beta, eps = np.array([0.9, 0.8, 0.9]), np.array([0.99, 0.999, 0.95]), 1e-8
     schedule = polynomial_schedule(np.array([0.01, 0.02, 0.005]), n_0=50, rho=0.6)
     theta_0 = small_erm.net.init(runs, torch.Generator().manual_seed(0))
     indices = torch.randint(small_erm.n, (steps, runs, batch), generator=torch.Generator().manual_seed(1))
@@ -20,7 +21,7 @@ def test_run_adam_equals_torch_optim_adam_step_by_step(small_erm):
     gammas = schedule(np.arange(1, steps + 1))
     for r in range(runs):
         param = theta_0[r].clone().requires_grad_(True)
-        opt = torch.optim.Adam([param], lr=float(gammas[0, r]), betas=(alpha, beta), eps=eps)
+        opt = torch.optim.Adam([param], lr=float(gammas[0, r]), betas=(alpha[r], beta[r]), eps=eps)
         reference = [param.detach().clone()]
         for n in range(1, steps + 1):
             opt.param_groups[0]["lr"] = float(gammas[n - 1, r])

@@ -98,22 +98,25 @@ def run_adam(
     theta_0: torch.Tensor,
     stochastic_gradient: GradientOracle,
     schedule: PolynomialSchedule,
-    alpha: float,
-    beta: float,
+    alpha: float | np.ndarray,
+    beta: float | np.ndarray,
     eps: float,
     n_steps: int,
     record_steps: np.ndarray | None = None,
     loss: Callable[[torch.Tensor], torch.Tensor] | None = None,
-    progress: Callable[[int, AdamPath], None] | None = None,
+    progress: Callable[[int, torch.Tensor], None] | None = None,
     progress_every: int = 0,
 ) -> AdamPath:
     """Run R Adam trajectories for ``n_steps`` steps from ``theta_0`` of shape (R, d).
 
     ``stochastic_gradient(theta, n)`` returns G(Theta_{n-1}, X_n) for all runs, shape (R, d),
-    and draws the noise X_n itself. ``schedule`` gives gamma_n (a scalar, or one per run).
+    and draws the noise X_n itself. ``schedule`` gives gamma_n (a scalar, or one per run);
+    ``alpha`` and ``beta`` are scalars or one value per run, so sweeps batch too.
     Records Theta_n (and ``loss(Theta_n)``) at ``record_steps`` (default: every step).
+    ``progress(n, Theta_n)`` is called every ``progress_every`` steps (0: never).
     """
-    check_damping(alpha, beta, eps)
+    for a, b in np.broadcast(alpha, beta):
+        check_damping(float(a), float(b), eps)
     if n_steps < 1:
         raise ValueError(f"n_steps must be >= 1, got n_steps={n_steps}")
     theta = theta_0.detach().clone()
@@ -126,6 +129,7 @@ def run_adam(
     gammas = np.broadcast_to(schedule(np.arange(1, n_steps + 1)).reshape(n_steps, -1), (n_steps, runs))
     times = np.concatenate([np.zeros((1, runs)), np.cumsum(gammas, axis=0)])[steps]
     gammas_t = torch.tensor(gammas, dtype=theta.dtype)
+    alpha_t, beta_t = (torch.tensor(np.broadcast_to(x, runs), dtype=theta.dtype)[:, None] for x in (alpha, beta))
 
     thetas = torch.empty((len(steps), runs, theta.shape[1]), dtype=theta.dtype)
     losses = torch.empty((len(steps), runs), dtype=theta.dtype) if loss is not None else None
@@ -147,17 +151,19 @@ def run_adam(
     for n in range(1, n_steps + 1):
         g = stochastic_gradient(theta, n)
         with torch.no_grad():
-            # The same operations, in the same order, as torch.optim.Adam.
-            m.lerp_(g, 1 - alpha)
-            v.mul_(beta).addcmul_(g, g, value=1 - beta)
-            bias1 = 1 - alpha**n
-            denom = (v.sqrt() / math.sqrt(1 - beta**n)).add_(eps)
-            theta -= (gammas_t[n - 1] / bias1)[:, None] * m / denom
-            bad = ~torch.isfinite(theta).all(dim=1).numpy() & (diverged_at < 0)
-            diverged_at[bad] = n
+            # The operations of torch.optim.Adam, in its order, with per-run coefficients.
+            m.lerp_(g, 1 - alpha_t)
+            v.mul_(beta_t).addcmul_(g * (1 - beta_t), g)
+            denom = (v.sqrt() / (1 - beta_t**n).sqrt()).add_(eps)
+            theta -= (gammas_t[n - 1, :, None] / (1 - alpha_t**n)) * m / denom
+            # Non-finite entries propagate into the row sum: one cheap test per step.
+            finite = torch.isfinite(theta.sum(dim=1))
+            if not finite.all():
+                bad = ~finite.numpy() & (diverged_at < 0)
+                diverged_at[bad] = n
         if slot < len(steps) and steps[slot] == n:
             record(slot)
             slot += 1
         if progress is not None and progress_every and n % progress_every == 0:
-            progress(n, path)
+            progress(n, theta)
     return path

@@ -42,12 +42,40 @@ def integrate_flow(field: Field, theta_0: np.ndarray, horizon: float, method: st
     return result
 
 
+class PiecewiseLinearPath:
+    """A path known on a grid of times, linear in between; ``sol(s)`` has shape (d, len(s))."""
+
+    def __init__(self, times: np.ndarray, points: np.ndarray):
+        self.t, self.y = times, points
+
+    def sol(self, s):
+        s = np.atleast_1d(s)
+        return np.vstack([np.interp(s, self.t, column) for column in self.y.T])
+
+
+def euler_flow(field: Field, theta_0: np.ndarray, horizon: float, n_steps: int) -> PiecewiseLinearPath:
+    """Explicit Euler with ``n_steps`` equal steps on [0, horizon].
+
+    For sign-like fields such as the noiseless Adam field with tiny eps, where adaptive
+    solvers stall (the solution slides along {grad_i F = 0}, the field jumps across it):
+    Euler's polygon stays within O(horizon / n_steps) of the sliding solution.
+    """
+    if not horizon > 0 or n_steps < 1:
+        raise ValueError(f"need horizon > 0 and n_steps >= 1, got {horizon}, {n_steps}")
+    h = horizon / n_steps
+    points = np.empty((n_steps + 1, len(theta_0)))
+    points[0] = theta_0
+    for k in range(n_steps):
+        points[k + 1] = points[k] + h * field(points[k])
+    return PiecewiseLinearPath(np.linspace(0.0, horizon, n_steps + 1), points)
+
+
 def deviation(times: np.ndarray, path: np.ndarray, start: int, horizon: float, flow) -> float:
     """D(n, T) = sup_{0 <= s <= T} |Theta_bar(t_n + s) - Psi_s(Theta_n)|.
 
     ``times`` (K,) and ``path`` (K, d) are one run's recorded training times and iterates,
     ``start`` the index of Theta_n in them, ``flow`` a dense solution started at Theta_n
-    (``integrate_flow``). The sup is taken over the recorded points in the window and its
+    (``integrate_flow`` or ``euler_flow``). The sup is taken over the recorded points in the window and its
     end point T, where Theta_bar is interpolated linearly as in the paper; record every
     step in the window for the exact sup of the piecewise linear path.
     """
@@ -56,6 +84,6 @@ def deviation(times: np.ndarray, path: np.ndarray, start: int, horizon: float, f
         raise ValueError(f"the recorded path covers s <= {s[-1]:.6g} < horizon T={horizon}")
     inside = s <= horizon
     ends = np.append(s[inside], horizon)
-    points = np.vstack([path[start:][inside],
-                        [np.array([np.interp(horizon, s, path[start:, i]) for i in range(path.shape[1])])]])
+    end = PiecewiseLinearPath(s, path[start:]).sol(horizon).T
+    points = np.vstack([path[start:][inside], end])
     return float(np.linalg.norm(points - flow.sol(ends).T, axis=1).max())

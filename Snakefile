@@ -1,0 +1,37 @@
+# The adam-ode replication pipeline. Run `snakemake --cores all` (default config) or add
+# `--configfile config/paper.yaml` for the full-scale sweeps; see README.md.
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/minima.smk"
+include: "workflow/rules/vector_field.smk"
+include: "workflow/rules/lyapunov_pl.smk"
+include: "workflow/rules/flow.smk"
+include: "workflow/rules/quadratic.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/claims.smk"
+
+
+report: "workflow/report/workflow.rst"
+
+
+rule all:
+    default_target: True
+    input:
+        figure_files(),
+        claims_files(),
+
+
+rule figures:
+    input:
+        figure_files(),
+        claims_files(),
+
+
+onsuccess:
+    update_current_view()

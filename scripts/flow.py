@@ -1,0 +1,47 @@
+"""Stage flow: from Adam iterates Theta_n, integrate the Adam flow, the gradient flow and the
+noiseless Adam flow over a window T of training time and record D(n, T) for each."""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from adam_ode.flow import deviation, euler_flow, gradient_flow_field, integrate_flow, noiseless_adam_field
+from adam_ode.vector_field import ERMCommonRandomNumbers
+from replication.inputs import erm_problem
+from replication.store import Stage, load_arrays, save_table, seed_for
+
+torch.set_num_threads(snakemake.threads)
+stage = Stage(snakemake.params.stage, snakemake.log[0])
+p = stage.params
+a = p["adam"]
+rows = []
+for name, net in p["networks"].items():
+    problem = erm_problem(stage.input("data", "dataset.npz"), net)
+    train = load_arrays(stage.input(f"train_{name}", "trajectories.npz"))
+    _, gradient = problem.numpy_functions()
+    crn = ERMCommonRandomNumbers(problem.n, p["batch_size"], a["alpha"], a["beta"], a["eps"],
+                                 p["field"]["n_samples"], seed_for(p["seed"], "flow", name), p["field"]["tol"])
+
+    def adam_field(theta):
+        return crn.estimate(problem.per_sample_gradients(torch.from_numpy(theta))).mean
+
+    noiseless = noiseless_adam_field(gradient, a["eps"])
+    # The noiseless field is sign-like for small eps, which stalls adaptive solvers.
+    solvers = {
+        "adam": lambda theta: integrate_flow(adam_field, theta, p["horizon"], rtol=1e-6, atol=1e-9),
+        "gradient": lambda theta: integrate_flow(gradient_flow_field(gradient), theta, p["horizon"], rtol=1e-6, atol=1e-9),
+        "noiseless": lambda theta: euler_flow(noiseless, theta, p["horizon"], p["euler_steps"]),
+    }
+    for r in np.flatnonzero(train["diverged_at"] < 0):
+        for n in p["starts"]:
+            k = int(np.searchsorted(train["steps"], n))
+            times, path = train["times"][:, r], train["thetas"][:, r]
+            for flow_name, solve in solvers.items():
+                solution = solve(path[k])
+                rows.append({"network": name, "overparametrized": net["overparametrized"], "run": int(r),
+                             "start": n, "time": float(times[k]), "flow": flow_name,
+                             "deviation": deviation(times, path, k, p["horizon"], solution)})
+            stage.log(f"network {name} run {r} n={n}: " + ", ".join(
+                f"{row['flow']} D={row['deviation']:.3e}" for row in rows[-3:]))
+save_table(stage.output("deviation.csv"), pd.DataFrame(rows))
+stage.finish()

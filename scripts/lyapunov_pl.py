@@ -1,0 +1,54 @@
+"""Stage lyapunov_pl: grad F . f (with its SE) and |grad F|^2 / F at theta* + r u.
+
+theta* runs over the polished points of every network (the minimum set Z for the
+overparametrized ones, critical points with F > 0 for the controls), r over the radii,
+u over random unit directions, and M over the mini-batch sizes.
+"""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from adam_ode.checks import lyapunov_derivative, sphere_points
+from adam_ode.vector_field import ERMCommonRandomNumbers
+from replication.inputs import erm_problem
+from replication.store import Stage, load_arrays, save_table, seed_for
+
+torch.set_num_threads(snakemake.threads)
+stage = Stage(snakemake.params.stage, snakemake.log[0])
+p = stage.params
+a = p["adam"]
+rows = []
+for name, net in p["networks"].items():
+    problem = erm_problem(stage.input("data", "dataset.npz"), net)
+    minima = load_arrays(stage.input(f"minima_{name}", "minima.npz"))
+    keep = minima["on_minimum_set"] if net["overparametrized"] else np.ones(len(minima["losses"]), bool)
+    crns = {m: ERMCommonRandomNumbers(problem.n, m, a["alpha"], a["beta"], a["eps"], p["field"]["n_samples"],
+                                      seed_for(p["seed"], "lyapunov_pl", name, m), p["field"]["tol"])
+            for m in p["batch_sizes"]}
+    rng = np.random.default_rng(seed_for(p["seed"], "lyapunov_pl", name, "directions"))
+    for i in np.flatnonzero(keep):
+        center = minima["thetas"][i]
+        points = sphere_points(center, p["radii"], p["directions"], rng)
+        for ri, radius in enumerate(p["radii"]):
+            thetas = torch.from_numpy(points[ri])
+            jacobians = problem.per_sample_gradients(thetas)
+            losses = problem.loss(thetas).numpy()
+            for u, J in enumerate(jacobians):
+                g = J.mean(dim=0).numpy()
+                gnorm = float(np.linalg.norm(g))
+                for m, crn in crns.items():
+                    est = crn.estimate(J)
+                    deriv, se = lyapunov_derivative(g, est)
+                    fnorm = float(np.linalg.norm(est.mean))
+                    rows.append({
+                        "network": name, "overparametrized": net["overparametrized"], "minimum": int(i),
+                        "center_loss": float(minima["losses"][i]), "radius": radius, "direction": u,
+                        "batch_size": m, "loss": float(losses[u]), "grad_norm": gnorm,
+                        "pl_ratio": gnorm**2 / losses[u] if losses[u] > 0 else np.nan,
+                        "derivative": deriv, "derivative_se": se,
+                        "normalised": deriv / (gnorm * fnorm) if gnorm * fnorm > 0 else 0.0,
+                    })
+        stage.log(f"network {name} point {i}: {len(p['radii'])} radii x {p['directions']} directions x {len(crns)} batch sizes")
+save_table(stage.output("lyapunov_pl.csv"), pd.DataFrame(rows))
+stage.finish()

@@ -1,0 +1,38 @@
+"""Stage minima: polish every run's final iterate with L-BFGS in float64.
+
+For an overparametrized network this lands on the minimum set Z (F <= tol); for a
+control network it lands on a critical point with F > 0.
+"""
+
+import numpy as np
+import torch
+
+from adam_ode.checks import polish_minimum
+from replication.inputs import erm_problem
+from replication.store import Stage, load_arrays, save_arrays
+
+torch.set_num_threads(snakemake.threads)
+stage = Stage(snakemake.params.stage, snakemake.log[0])
+p = stage.params
+problem = erm_problem(stage.input("data", "dataset.npz"), p)
+train = load_arrays(stage.input("train", "trajectories.npz"))
+loss, gradient = problem.numpy_functions()
+
+thetas, losses, grad_norms, runs = [], [], [], []
+for r, theta in enumerate(train["thetas"][-1]):
+    if train["diverged_at"][r] >= 0:
+        stage.log(f"run {r}: diverged during training, skipped")
+        continue
+    found = polish_minimum(loss, gradient, theta, p["tol"], p["max_iter"])
+    g = np.linalg.norm(gradient(found.theta))
+    stage.log(f"run {r}: F {loss(theta):.3e} -> {found.loss:.3e}, |grad F| {g:.3e}, {found.iterations} iterations")
+    thetas.append(found.theta)
+    losses.append(found.loss)
+    grad_norms.append(g)
+    runs.append(r)
+losses = np.array(losses)
+if p["overparametrized"] and not np.any(losses <= p["tol"]):
+    raise RuntimeError(f"no run of network {p['network']} reached F <= {p['tol']}; the minimum set was not found")
+save_arrays(stage.output("minima.npz"), thetas=np.array(thetas), losses=losses,
+            grad_norms=np.array(grad_norms), runs=np.array(runs), on_minimum_set=losses <= p["tol"])
+stage.finish()

@@ -1,0 +1,34 @@
+"""Stage quadratic_adam: long Adam runs on the 1-D stochastic quadratic, for every law and beta;
+the limit of each run is its mean over the final window of steps."""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from adam_ode.adam import polynomial_schedule, run_adam
+from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+from replication.store import Stage, save_table, seed_for
+
+torch.set_num_threads(snakemake.threads)
+stage = Stage(snakemake.params.stage, snakemake.log[0])
+p = stage.params
+a = p["adam"]
+schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
+window = np.arange(int((1 - p["final_window"]) * p["steps"]), p["steps"] + 1)
+rows = []
+for index, spec in enumerate(p["laws"]):
+    law = NoiseLaw(**spec)
+    problem = StochasticQuadratic(law, 1)
+    betas = np.repeat(p["betas"], p["adam_seeds"])  # every beta's runs advance in one batch
+    rng = np.random.default_rng(seed_for(p["seed"], "quadratic_adam", index))
+    theta_0 = torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
+    path = run_adam(theta_0, problem.stochastic_gradient(rng), schedule, a["alpha"], betas, a["eps"],
+                    p["steps"], window)
+    limits = path.thetas[:, :, 0].mean(dim=0).numpy()
+    for run, (beta, limit) in enumerate(zip(betas, limits)):
+        rows.append({"law": index, "law_name": law.name, "symmetric": law.symmetric, "mean": law.mean,
+                     "beta": float(beta), "run": run, "limit": float(limit),
+                     "diverged": bool(path.diverged_at[run] >= 0)})
+    stage.log(f"law {law.name}: mean limits {dict(zip(p['betas'], limits.reshape(len(p['betas']), -1).mean(axis=1).round(4)))}")
+save_table(stage.output("limits.csv"), pd.DataFrame(rows))
+stage.finish()

@@ -1,0 +1,46 @@
+"""Stage train: mini-batch Adam on one network, all seeds as one batch.
+
+Records Theta_n and F(Theta_n) on a geometric grid of steps and on every step of the flow
+windows [t_n, t_n + T] (for the deviation D(n, T) of the flow stage).
+"""
+
+import numpy as np
+import torch
+
+from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam, training_times
+from replication.inputs import erm_problem
+from replication.store import Stage, save_arrays, seed_for
+
+torch.set_num_threads(snakemake.threads)
+stage = Stage(snakemake.params.stage, snakemake.log[0])
+p = stage.params
+problem = erm_problem(stage.input("data", "dataset.npz"), p)
+seed = seed_for(p["seed"], "train", p["network"])
+schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
+
+times = training_times(schedule, p["steps"])
+windows = [np.arange(n, np.searchsorted(times, times[n] + p["windows"]["horizon"]) + 1) for n in p["windows"]["starts"]]
+record = np.unique(np.concatenate([geometric_grid(p["steps"], p["record_points"]), *windows]))
+if record[-1] > p["steps"]:
+    raise ValueError(f"the flow windows (horizon {p['windows']['horizon']}) run past train.steps = {p['steps']}")
+
+theta_0 = problem.net.init(p["seeds"], torch.Generator().manual_seed(seed))
+stage.log(f"network {p['network']} widths={p['widths']} d={problem.dim} N={problem.n} runs={p['seeds']}")
+
+
+def progress(n, theta):
+    stage.log(f"step {n}/{p['steps']}: median loss {problem.loss(theta).median().item():.3e}")
+
+
+path = run_adam(
+    theta_0, problem.stochastic_gradient(p["batch_size"], torch.Generator().manual_seed(seed + 1)),
+    schedule, p["adam"]["alpha"], p["adam"]["beta"], p["adam"]["eps"], p["steps"], record,
+    loss=problem.loss, progress=progress, progress_every=max(1, p["steps"] // 10),
+)
+if np.all(path.diverged_at >= 0):
+    raise RuntimeError(f"every run diverged (first non-finite steps {path.diverged_at.tolist()})")
+for r in np.flatnonzero(path.diverged_at >= 0):
+    stage.log(f"run {r} diverged at step {path.diverged_at[r]}")
+save_arrays(stage.output("trajectories.npz"), steps=path.steps, times=path.times,
+            thetas=path.thetas.numpy(), losses=path.losses.numpy(), diverged_at=path.diverged_at)
+stage.finish()

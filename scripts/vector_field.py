@@ -1,0 +1,46 @@
+"""Stage vector_field: |grad F| and the Adam field f, with standard errors, along training.
+
+Uses common random numbers: one set of index sequences for every point, so differences
+along a path are not Monte Carlo noise.
+"""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from adam_ode.vector_field import ERMCommonRandomNumbers
+from replication.inputs import erm_problem
+from replication.store import Stage, load_arrays, save_table, seed_for
+
+torch.set_num_threads(snakemake.threads)
+stage = Stage(snakemake.params.stage, snakemake.log[0])
+p = stage.params
+a = p["adam"]
+rows = []
+for name, net in p["networks"].items():
+    problem = erm_problem(stage.input("data", "dataset.npz"), net)
+    train = load_arrays(stage.input(f"train_{name}", "trajectories.npz"))
+    crn = ERMCommonRandomNumbers(problem.n, p["batch_size"], a["alpha"], a["beta"], a["eps"],
+                                 p["field"]["n_samples"], seed_for(p["seed"], "vector_field", name), p["field"]["tol"])
+    wanted = np.geomspace(1, train["steps"][-1], p["field"]["path_points"])
+    picks = np.unique([0, *np.abs(train["steps"][:, None] - wanted[None]).argmin(axis=0), len(train["steps"]) - 1])
+    for r in np.flatnonzero(train["diverged_at"] < 0):
+        for k in picks:
+            theta = torch.from_numpy(train["thetas"][k, r])
+            J = problem.per_sample_gradients(theta)
+            est = crn.estimate(J)
+            g = J.mean(dim=0).numpy()
+            norm = np.linalg.norm(est.mean)
+            _, norm_se = est.project(est.mean / norm) if norm > 0 else (0.0, 0.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = np.where(est.stderr > 0, np.abs(est.mean) / est.stderr, 0.0)
+            rows.append({
+                "network": name, "overparametrized": net["overparametrized"], "run": int(r),
+                "step": int(train["steps"][k]), "time": float(train["times"][k, r]),
+                "loss": float(train["losses"][k, r]), "grad_norm": float(np.linalg.norm(g)),
+                "field_norm": float(norm), "field_norm_se": float(norm_se), "field_max_z": float(z.max()),
+                "dim": int(problem.dim), "truncation_bound": est.truncation_bound,
+            })
+        stage.log(f"network {name} run {r}: {len(picks)} points, final |f| {rows[-1]['field_norm']:.3e}")
+save_table(stage.output("field_path.csv"), pd.DataFrame(rows))
+stage.finish()

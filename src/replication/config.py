@@ -1,0 +1,53 @@
+"""Config validation: the JSON schema first, then the conditions that span several keys.
+
+Errors are one readable line naming the key and the violated condition.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _where(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def validate(config: dict, schema_path) -> dict:
+    with open(schema_path) as handle:
+        schema = yaml.safe_load(handle)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
+    if errors:
+        error = errors[0]
+        raise ConfigError(f"config key '{_where(error.absolute_path)}': {error.message}")
+    _cross_checks(config)
+    return config
+
+
+def _cross_checks(c: dict) -> None:
+    a, b = c["adam"]["alpha"], c["adam"]["beta"]
+    if not a < math.sqrt(b):
+        raise ConfigError(f"config key 'adam.alpha': {a} must be < sqrt(adam.beta) = {math.sqrt(b):.6g}")
+    for beta in c["quadratic"]["betas"]:
+        if not a < math.sqrt(beta):
+            raise ConfigError(f"config key 'quadratic.betas': adam.alpha={a} must be < sqrt(beta) for beta={beta}")
+    n = c["data"]["n"]
+    for key, sizes in (("train.batch_size", [c["train"]["batch_size"]]), ("lyapunov.batch_sizes", c["lyapunov"]["batch_sizes"])):
+        if any(m > n for m in sizes):
+            raise ConfigError(f"config key '{key}': mini-batch sizes must be <= data.n = {n}, got {sizes}")
+    for name, net in c["networks"].items():
+        if net["widths"][0] != c["data"]["input_dim"] or net["widths"][-1] != 1:
+            raise ConfigError(
+                f"config key 'networks.{name}.widths': must start with data.input_dim = "
+                f"{c['data']['input_dim']} and end with 1, got {net['widths']}")
+    if not any(net["overparametrized"] for net in c["networks"].values()):
+        raise ConfigError("config key 'networks': at least one network must be overparametrized")
+    if any(s > c["train"]["steps"] for s in c["flow"]["starts"]):
+        raise ConfigError(f"config key 'flow.starts': starts must be <= train.steps = {c['train']['steps']}")

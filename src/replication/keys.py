@@ -1,0 +1,66 @@
+"""Content keys: a stage's key hashes its parameters, its upstream keys and its code."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from pathlib import Path
+
+
+def canonical_json(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def digest(text: str | bytes, length: int = 64) -> str:
+    data = text.encode() if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()[:length]
+
+
+def _module_file(name: str, src: Path) -> Path | None:
+    base = src.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def code_files(script: Path, src: Path, packages=("adam_ode", "replication")) -> list[Path]:
+    """The script and every module of ``packages`` under ``src`` it imports, transitively."""
+    seen: dict[Path, None] = {}
+    todo = [Path(script)]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen[path] = None
+        package = ".".join(path.relative_to(src).with_suffix("").parts[:-1]) if src in path.parents else ""
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                base = ".".join(parts + ([node.module] if node.module else []))
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            for name in names:
+                if name.split(".")[0] in packages:
+                    parts = name.split(".")
+                    for i in range(1, len(parts) + 1):
+                        found = _module_file(".".join(parts[:i]), src)
+                        if found is not None:
+                            todo.append(found)
+    return sorted(seen)
+
+
+def code_digest(script: Path, src: Path, root: Path) -> str:
+    """sha256 over the relative paths and contents of the code a stage runs."""
+    h = hashlib.sha256()
+    for path in code_files(script, src):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def stage_key(params: dict, upstream: dict[str, str], code: str) -> str:
+    """A short hash of the canonical JSON of (params, upstream keys, code digest)."""
+    return digest(canonical_json({"params": params, "upstream": upstream, "code": code}), 12)

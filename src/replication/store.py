@@ -1,0 +1,148 @@
+"""Writing results so that nothing partial is ever taken as finished, and checking them later.
+
+Every file is written to a temporary name in its directory and renamed into place.
+``provenance.json`` is written last: it holds the parameters, upstream keys, code digest,
+package versions and the sha256 of every other file of the key directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import platform
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+PROVENANCE = "provenance.json"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+PACKAGES = ("torch", "numpy", "scipy", "pandas", "seaborn", "matplotlib", "snakemake")
+
+
+def atomic_write(path: Path | str, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_arrays(path, **arrays) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write(path, buffer.getvalue())
+
+
+def load_arrays(path) -> dict[str, np.ndarray]:
+    with np.load(path) as data:
+        return dict(data)
+
+
+def save_json(path, obj) -> None:
+    atomic_write(path, (json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n").encode())
+
+
+def save_table(path, frame) -> None:
+    """A pandas DataFrame as CSV with full float precision (repr round-trips)."""
+    atomic_write(path, frame.to_csv(index=False, float_format="%.17g").encode())
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def write_provenance(directory, stage: str, key: str, params: dict, upstream: dict,
+                     code: str, files: list[str]) -> None:
+    """Record how the key directory was made; call after every other file is in place."""
+    directory = Path(directory)
+    save_json(directory / PROVENANCE, {
+        "stage": stage, "key": key, "params": params, "upstream": upstream, "code_digest": code,
+        "versions": versions(), "checksums": {f: sha256(directory / f) for f in sorted(files)},
+    })
+
+
+def verify(results: Path | str) -> list[str]:
+    """Recompute every key directory's checksums; one line per problem found."""
+    problems = []
+    for prov in sorted(Path(results).glob(f"*/*/{PROVENANCE}")):
+        directory = prov.parent
+        try:
+            record = json.loads(prov.read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            problems.append(f"{prov}: unreadable provenance ({error})")
+            continue
+        for name, expected in record["checksums"].items():
+            path = directory / name
+            if not path.is_file():
+                problems.append(f"{path}: missing")
+            elif sha256(path) != expected:
+                problems.append(f"{path}: checksum mismatch")
+    return problems
+
+
+class Stage:
+    """One stage instance: where it writes, what it read, how to finish it.
+
+    ``spec`` is the plain dict the workflow passes: stage, key, params, upstream
+    (name -> key directory), code digest and its own directory.
+    """
+
+    def __init__(self, spec: dict, log: str | None = None):
+        self.name = spec["stage"]
+        self.key = spec["key"]
+        self.params = spec["params"]
+        self.upstream = spec["upstream"]
+        self.code = spec["code"]
+        self.directory = Path(spec["directory"])
+        self.files: list[str] = []
+        self._log = open(log, "a") if log else None
+        self._start = time.perf_counter()
+
+    def log(self, message: str) -> None:
+        """A progress line with the elapsed wall time, to the rule's log file."""
+        if self._log is not None:
+            self._log.write(f"[{time.perf_counter() - self._start:8.1f} s] {message}\n")
+            self._log.flush()
+
+    def input(self, name: str, filename: str) -> Path:
+        return Path(self.upstream[name]) / filename
+
+    def output(self, filename: str) -> Path:
+        """Path of one output file; remembered for the checksums."""
+        self.files.append(filename)
+        return self.directory / filename
+
+    def finish(self) -> None:
+        write_provenance(self.directory, self.name, self.key, self.params,
+                         {k: Path(v).name for k, v in self.upstream.items()}, self.code, self.files)
+        self.log(f"finished {self.name}/{self.key}: {', '.join(self.files)}")
+
+
+def seed_for(root_seed: int, *labels) -> int:
+    """A 63-bit seed derived from the config's root seed and labels naming the use."""
+    text = json.dumps([root_seed, *labels], sort_keys=True)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)

@@ -1,0 +1,23 @@
+rule claims:
+    input:
+        unpack(upstream_provenance("claims")),
+    output:
+        csv=report(
+            f"{RESULTS}/claims/{{key}}/claims.csv",
+            caption="../report/claims.rst",
+            category="Claims",
+        ),
+        md=f"{RESULTS}/claims/{{key}}/claims.md",
+        provenance=f"{RESULTS}/claims/{{key}}/provenance.json",
+    params:
+        stage=stage_spec("claims"),
+    log:
+        log_of("claims"),
+    benchmark:
+        benchmark_of("claims")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../../scripts/claims.py"

@@ -1,0 +1,202 @@
+# Stage keys. Every stage instance writes to results/<stage>/<key>/, where the key hashes
+# its validated parameters, the keys of the stages it reads and the code it runs.
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(workflow.basedir)
+sys.path.insert(0, str(ROOT / "src"))
+
+from replication.config import ConfigError, validate
+from replication.keys import code_digest, stage_key
+from replication.view import refresh_view
+
+try:
+    validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+except ConfigError as error:
+    sys.exit(f"Invalid configuration: {error}")
+
+RESULTS = "results"
+STAGES = {}  # stage -> key -> spec passed to its script
+_CODE = {}
+
+
+def script_path(name):
+    return str(ROOT / "scripts" / f"{name}.py")
+
+
+def code_of(name):
+    if name not in _CODE:
+        _CODE[name] = code_digest(Path(script_path(name)), ROOT / "src", ROOT)
+    return _CODE[name]
+
+
+def add_stage(stage, params, upstream=(), code=None):
+    """Register one instance of a stage and return its key.
+
+    upstream: (name, stage, key) triples of the instances it reads.
+    """
+    up = {name: f"{up_stage}/{up_key}" for name, up_stage, up_key in upstream}
+    digest = code_of(code or stage)
+    key = stage_key(params, up, digest)
+    STAGES.setdefault(stage, {})[key] = {
+        "stage": stage,
+        "key": key,
+        "params": params,
+        "upstream": {name: f"{RESULTS}/{path}" for name, path in up.items()},
+        "code": digest,
+        "directory": f"{RESULTS}/{stage}/{key}",
+    }
+    return key
+
+
+def stage_spec(stage):
+    return lambda wildcards: STAGES[stage][wildcards.key]
+
+
+def upstream_provenance(stage):
+    """Input function: the provenance.json of every upstream instance."""
+    return lambda wildcards: {
+        name: f"{path}/provenance.json"
+        for name, path in STAGES[stage][wildcards.key]["upstream"].items()
+    }
+
+
+def out(stage, *files):
+    return [f"{RESULTS}/{stage}/{{key}}/{f}" for f in files] + [
+        f"{RESULTS}/{stage}/{{key}}/provenance.json"
+    ]
+
+
+def log_of(stage):
+    return f"{RESULTS}/logs/{stage}/{{key}}.log"
+
+
+def benchmark_of(stage):
+    return f"{RESULTS}/benchmarks/{stage}/{{key}}.tsv"
+
+
+wildcard_constraints:
+    key="[0-9a-f]{12}",
+
+
+C = config
+ADAM = C["adam"]
+FIELD = C["field"]
+
+DATA = add_stage("data", {"seed": C["seed"], **C["data"]})
+
+TRAIN, MINIMA = {}, {}
+for net_name, net in C["networks"].items():
+    TRAIN[net_name] = add_stage(
+        "train",
+        {
+            "seed": C["seed"],
+            "network": net_name,
+            **net,
+            "adam": ADAM,
+            **C["train"],
+            "windows": {k: C["flow"][k] for k in ("starts", "horizon")},
+        },
+        [("data", "data", DATA)],
+    )
+    MINIMA[net_name] = add_stage(
+        "minima",
+        {"network": net_name, **net, **C["minima"]},
+        [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
+    )
+
+_trained = [(f"train_{n}", "train", k) for n, k in TRAIN.items()]
+_minima = [(f"minima_{n}", "minima", k) for n, k in MINIMA.items()]
+FIELD_PATH = add_stage(
+    "vector_field",
+    {
+        "adam": ADAM,
+        "field": FIELD,
+        "seed": C["seed"],
+        "batch_size": C["train"]["batch_size"],
+        "networks": C["networks"],
+    },
+    [("data", "data", DATA)] + _trained,
+)
+LYAPUNOV = add_stage(
+    "lyapunov_pl",
+    {"adam": ADAM, "field": FIELD, "seed": C["seed"], "networks": C["networks"], **C["lyapunov"]},
+    [("data", "data", DATA)] + _minima,
+)
+FLOW = add_stage(
+    "flow",
+    {
+        "adam": ADAM,
+        "field": FIELD,
+        "seed": C["seed"],
+        "batch_size": C["train"]["batch_size"],
+        "networks": C["networks"],
+        **C["flow"],
+    },
+    [("data", "data", DATA)] + _trained,
+)
+Q = C["quadratic"]
+QUAD_ZEROS = add_stage(
+    "quadratic_zeros",
+    {"adam": ADAM, "field": FIELD, "seed": C["seed"], "laws": Q["laws"], "betas": Q["betas"],
+     "seeds": Q["zero_seeds"], "n_samples": Q["zero_samples"]},
+)
+QUAD_ADAM = add_stage(
+    "quadratic_adam",
+    {"adam": ADAM, "seed": C["seed"], **{k: Q[k] for k in
+     ("laws", "betas", "adam_seeds", "steps", "gamma_0", "n_0", "rho", "final_window")}},
+)
+
+# What each figure draws from; each figure has its own script and key.
+FIGURE_INPUTS = {
+    "F1_flow": [("flow", "flow", FLOW)],
+    "F2_zeros": [("zeros", "quadratic_zeros", QUAD_ZEROS), ("adam", "quadratic_adam", QUAD_ADAM)],
+    "F3_field_path": [("field", "vector_field", FIELD_PATH)],
+    "F4_lyapunov": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
+    "F5_pl": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
+}
+FIGURES = {
+    name: add_stage("figures", {"figure": name, **C["figures"]}, inputs, code=f"fig_{name.split('_', 1)[1]}")
+    for name, inputs in FIGURE_INPUTS.items()
+}
+CLAIMS = add_stage(
+    "claims",
+    {"claims": C["claims"]},
+    [
+        ("zeros", "quadratic_zeros", QUAD_ZEROS),
+        ("adam", "quadratic_adam", QUAD_ADAM),
+        ("field", "vector_field", FIELD_PATH),
+        ("lyapunov", "lyapunov_pl", LYAPUNOV),
+        ("flow", "flow", FLOW),
+    ],
+)
+
+
+def figure_files():
+    return [
+        f"{RESULTS}/figures/{key}/{name}.{ext}"
+        for name, key in FIGURES.items()
+        for ext in ("pdf", "png")
+    ]
+
+
+def claims_files():
+    return [f"{RESULTS}/claims/{CLAIMS}/claims.{ext}" for ext in ("csv", "md")]
+
+
+def current_view():
+    """Link name -> target of results/current/<name>/: this config's figures and claims."""
+    links = {f"{name}.{ext}": f"figures/{key}/{name}.{ext}" for name, key in FIGURES.items() for ext in ("pdf", "png")}
+    links.update({f"claims.{ext}": f"claims/{CLAIMS}/claims.{ext}" for ext in ("csv", "md")})
+    return links
+
+
+def update_current_view():
+    refresh_view(Path(RESULTS), C["name"], current_view())
+
+
+# Reverting a change runs no job, so the view is also refreshed whenever this config's
+# results are all present.
+if all((Path(RESULTS) / target).exists() for target in current_view().values()):
+    update_current_view()
