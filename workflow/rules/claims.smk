@@ -9,15 +9,17 @@ rule claims:
         ),
         md=f"{RESULTS}/claims/{{key}}/claims.md",
         provenance=f"{RESULTS}/claims/{{key}}/provenance.json",
-    params:
-        stage=stage_spec("claims"),
     log:
         log_of("claims"),
     benchmark:
         benchmark_of("claims")
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        stage=stage_spec("claims"),
     script:
         "../../scripts/claims.py"

@@ -121,7 +121,13 @@ FIELD_PATH = add_stage(
 )
 LYAPUNOV = add_stage(
     "lyapunov_pl",
-    {"adam": ADAM, "field": FIELD, "seed": C["seed"], "networks": C["networks"], **C["lyapunov"]},
+    {
+        "adam": ADAM,
+        "field": FIELD,
+        "seed": C["seed"],
+        "networks": C["networks"],
+        **C["lyapunov"],
+    },
     [("data", "data", DATA)] + _minima,
 )
 FLOW = add_stage(
@@ -139,25 +145,55 @@ FLOW = add_stage(
 Q = C["quadratic"]
 QUAD_ZEROS = add_stage(
     "quadratic_zeros",
-    {"adam": ADAM, "field": FIELD, "seed": C["seed"], "laws": Q["laws"], "betas": Q["betas"],
-     "seeds": Q["zero_seeds"], "n_samples": Q["zero_samples"]},
+    {
+        "adam": ADAM,
+        "field": FIELD,
+        "seed": C["seed"],
+        "laws": Q["laws"],
+        "betas": Q["betas"],
+        "seeds": Q["zero_seeds"],
+        "n_samples": Q["zero_samples"],
+    },
 )
 QUAD_ADAM = add_stage(
     "quadratic_adam",
-    {"adam": ADAM, "seed": C["seed"], **{k: Q[k] for k in
-     ("laws", "betas", "adam_seeds", "steps", "gamma_0", "n_0", "rho", "final_window")}},
+    {
+        "adam": ADAM,
+        "seed": C["seed"],
+        **{
+            k: Q[k]
+            for k in (
+                "laws",
+                "betas",
+                "adam_seeds",
+                "steps",
+                "gamma_0",
+                "n_0",
+                "rho",
+                "final_window",
+            )
+        },
+    },
 )
 
 # What each figure draws from; each figure has its own script and key.
 FIGURE_INPUTS = {
     "F1_flow": [("flow", "flow", FLOW)],
-    "F2_zeros": [("zeros", "quadratic_zeros", QUAD_ZEROS), ("adam", "quadratic_adam", QUAD_ADAM)],
+    "F2_zeros": [
+        ("zeros", "quadratic_zeros", QUAD_ZEROS),
+        ("adam", "quadratic_adam", QUAD_ADAM),
+    ],
     "F3_field_path": [("field", "vector_field", FIELD_PATH)],
     "F4_lyapunov": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
     "F5_pl": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
 }
 FIGURES = {
-    name: add_stage("figures", {"figure": name, **C["figures"]}, inputs, code=f"fig_{name.split('_', 1)[1]}")
+    name: add_stage(
+        "figures",
+        {"figure": name, **C["figures"]},
+        inputs,
+        code=f"fig_{name.split('_', 1)[1]}",
+    )
     for name, inputs in FIGURE_INPUTS.items()
 }
 CLAIMS = add_stage(
@@ -187,8 +223,14 @@ def claims_files():
 
 def current_view():
     """Link name -> target of results/current/<name>/: this config's figures and claims."""
-    links = {f"{name}.{ext}": f"figures/{key}/{name}.{ext}" for name, key in FIGURES.items() for ext in ("pdf", "png")}
-    links.update({f"claims.{ext}": f"claims/{CLAIMS}/claims.{ext}" for ext in ("csv", "md")})
+    links = {
+        f"{name}.{ext}": f"figures/{key}/{name}.{ext}"
+        for name, key in FIGURES.items()
+        for ext in ("pdf", "png")
+    }
+    links.update(
+        {f"claims.{ext}": f"claims/{CLAIMS}/claims.{ext}" for ext in ("csv", "md")}
+    )
     return links
 
 

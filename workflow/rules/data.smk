@@ -1,15 +1,17 @@
 rule data:
     output:
         out("data", "dataset.npz"),
-    params:
-        stage=stage_spec("data"),
     log:
         log_of("data"),
     benchmark:
         benchmark_of("data")
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        stage=stage_spec("data"),
     script:
         "../../scripts/data.py"

@@ -9,16 +9,18 @@ rule fig_flow:
         ),
         png=f"{RESULTS}/figures/{{key}}/F1_flow.png",
         provenance=f"{RESULTS}/figures/{{key}}/provenance.json",
-    params:
-        stage=stage_spec("figures"),
     log:
         f"{RESULTS}/logs/figures/{{key}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/figures/{{key}}.tsv"
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        stage=stage_spec("figures"),
     script:
         "../../scripts/fig_flow.py"
 
@@ -34,16 +36,18 @@ rule fig_zeros:
         ),
         png=f"{RESULTS}/figures/{{key}}/F2_zeros.png",
         provenance=f"{RESULTS}/figures/{{key}}/provenance.json",
-    params:
-        stage=stage_spec("figures"),
     log:
         f"{RESULTS}/logs/figures/{{key}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/figures/{{key}}.tsv"
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        stage=stage_spec("figures"),
     script:
         "../../scripts/fig_zeros.py"
 
@@ -59,16 +63,18 @@ rule fig_field_path:
         ),
         png=f"{RESULTS}/figures/{{key}}/F3_field_path.png",
         provenance=f"{RESULTS}/figures/{{key}}/provenance.json",
-    params:
-        stage=stage_spec("figures"),
     log:
         f"{RESULTS}/logs/figures/{{key}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/figures/{{key}}.tsv"
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        stage=stage_spec("figures"),
     script:
         "../../scripts/fig_field_path.py"
 
@@ -84,16 +90,18 @@ rule fig_lyapunov:
         ),
         png=f"{RESULTS}/figures/{{key}}/F4_lyapunov.png",
         provenance=f"{RESULTS}/figures/{{key}}/provenance.json",
-    params:
-        stage=stage_spec("figures"),
     log:
         f"{RESULTS}/logs/figures/{{key}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/figures/{{key}}.tsv"
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        stage=stage_spec("figures"),
     script:
         "../../scripts/fig_lyapunov.py"
 
@@ -109,15 +117,17 @@ rule fig_pl:
         ),
         png=f"{RESULTS}/figures/{{key}}/F5_pl.png",
         provenance=f"{RESULTS}/figures/{{key}}/provenance.json",
-    params:
-        stage=stage_spec("figures"),
     log:
         f"{RESULTS}/logs/figures/{{key}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/figures/{{key}}.tsv"
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        stage=stage_spec("figures"),
     script:
         "../../scripts/fig_pl.py"

@@ -3,15 +3,17 @@ rule flow:
         unpack(upstream_provenance("flow")),
     output:
         out("flow", "deviation.csv"),
-    params:
-        stage=stage_spec("flow"),
     log:
         log_of("flow"),
     benchmark:
         benchmark_of("flow")
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=60,
+    params:
+        stage=stage_spec("flow"),
     script:
         "../../scripts/flow.py"

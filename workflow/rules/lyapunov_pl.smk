@@ -3,15 +3,17 @@ rule lyapunov_pl:
         unpack(upstream_provenance("lyapunov_pl")),
     output:
         out("lyapunov_pl", "lyapunov_pl.csv"),
-    params:
-        stage=stage_spec("lyapunov_pl"),
     log:
         log_of("lyapunov_pl"),
     benchmark:
         benchmark_of("lyapunov_pl")
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=60,
+    params:
+        stage=stage_spec("lyapunov_pl"),
     script:
         "../../scripts/lyapunov_pl.py"

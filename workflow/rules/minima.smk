@@ -3,15 +3,17 @@ rule minima:
         unpack(upstream_provenance("minima")),
     output:
         out("minima", "minima.npz"),
-    params:
-        stage=stage_spec("minima"),
     log:
         log_of("minima"),
     benchmark:
         benchmark_of("minima")
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1500,
         runtime=30,
+    params:
+        stage=stage_spec("minima"),
     script:
         "../../scripts/minima.py"

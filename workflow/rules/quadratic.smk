@@ -1,16 +1,18 @@
 rule quadratic_zeros:
     output:
         out("quadratic_zeros", "zeros.csv"),
-    params:
-        stage=stage_spec("quadratic_zeros"),
     log:
         log_of("quadratic_zeros"),
     benchmark:
         benchmark_of("quadratic_zeros")
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        stage=stage_spec("quadratic_zeros"),
     script:
         "../../scripts/quadratic_zeros.py"
 
@@ -18,15 +20,17 @@ rule quadratic_zeros:
 rule quadratic_adam:
     output:
         out("quadratic_adam", "limits.csv"),
-    params:
-        stage=stage_spec("quadratic_adam"),
     log:
         log_of("quadratic_adam"),
     benchmark:
         benchmark_of("quadratic_adam")
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=60,
+    params:
+        stage=stage_spec("quadratic_adam"),
     script:
         "../../scripts/quadratic_adam.py"

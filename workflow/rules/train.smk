@@ -3,15 +3,17 @@ rule train:
         unpack(upstream_provenance("train")),
     output:
         out("train", "trajectories.npz"),
-    params:
-        stage=stage_spec("train"),
     log:
         log_of("train"),
     benchmark:
         benchmark_of("train")
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=1500,
         runtime=30,
+    params:
+        stage=stage_spec("train"),
     script:
         "../../scripts/train.py"

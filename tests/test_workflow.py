@@ -1,0 +1,150 @@
+"""The workflow on the tiny config: content-keyed caching, shared results, linting, report.
+
+One full run in a copy of the repository, then dry runs (`snakemake -n`) that list which
+jobs each change would run.
+"""
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+TINY = ["--configfile", "config/test.yaml"]
+
+
+def copy_repository(dest: Path) -> Path:
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.split()
+    for name in files:
+        if (ROOT / name).is_file() and not name.startswith("results/"):
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
+def snakemake(repo: Path, *args, check=True) -> subprocess.CompletedProcess:
+    result = subprocess.run([SNAKEMAKE, *args], cwd=repo, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def planned_jobs(repo: Path, *args) -> dict[str, int]:
+    """rule -> number of jobs a dry run would execute (empty: nothing to do)."""
+    out = snakemake(repo, "-n", *TINY, *args)
+    text = out.stdout + out.stderr
+    if "Nothing to be done" in text:
+        return {}
+    block = text.split("Job stats:")[1].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", block, re.M)}
+
+
+def overlay(repo: Path, name: str, changes: dict) -> list[str]:
+    (repo / "config" / name).write_text(yaml.safe_dump(changes))
+    return ["--configfile", "config/test.yaml", f"config/{name}"]
+
+
+def checksums(repo: Path) -> dict[str, str]:
+    return {str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((repo / "results").rglob("*"))
+            if p.is_file() and not p.is_symlink() and "logs" not in p.parts and "benchmarks" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    repo = copy_repository(tmp_path_factory.mktemp("workflow"))
+    snakemake(repo, "--cores", "2", *TINY)
+    return repo
+
+
+def test_full_run_produces_figures_claims_and_provenance(repo):
+    view = repo / "results" / "current" / "test"
+    for name in ("F1_flow", "F2_zeros", "F3_field_path", "F4_lyapunov", "F5_pl"):
+        assert (view / f"{name}.pdf").resolve().stat().st_size > 1000
+        assert (view / f"{name}.png").is_file()
+    claims = (view / "claims.csv").read_text()
+    assert "verdict" in claims and "supported" in claims
+    provenance = sorted((repo / "results").glob("*/*/provenance.json"))
+    assert {p.parent.parent.name for p in provenance} >= {"data", "train", "minima", "vector_field", "lyapunov_pl",
+                                                        "flow", "quadratic_zeros", "quadratic_adam", "figures", "claims"}
+    for stage in ("train", "lyapunov_pl"):
+        logs = list((repo / "results" / "logs" / stage).glob("*.log"))
+        assert logs and all(log.read_text().strip() for log in logs)
+        assert list((repo / "results" / "benchmarks" / stage).glob("*.tsv"))
+
+
+def test_second_run_does_nothing(repo):
+    assert planned_jobs(repo) == {}
+
+
+def test_training_change_reruns_training_and_downstream_not_data(repo):
+    jobs = planned_jobs(repo, *overlay(repo, "steps.yaml", {"train": {"steps": 700}}))
+    assert jobs.get("train") == 2 and "data" not in jobs
+    assert {"minima", "vector_field", "lyapunov_pl", "flow", "claims"} <= set(jobs)
+    assert "quadratic_zeros" not in jobs and "quadratic_adam" not in jobs
+
+
+def test_style_change_reruns_only_figures(repo):
+    jobs = planned_jobs(repo, *overlay(repo, "style.yaml", {"figures": {"dpi": 72}}))
+    assert set(jobs) - {"all"} == {"fig_flow", "fig_zeros", "fig_field_path", "fig_lyapunov", "fig_pl"}
+
+
+def test_reverting_a_change_does_nothing(repo):
+    # The overlays above were only dry runs; build one for real, then revert to the original.
+    snakemake(repo, "--cores", "2", *overlay(repo, "style.yaml", {"figures": {"dpi": 72}}))
+    assert planned_jobs(repo) == {}
+    assert planned_jobs(repo, *overlay(repo, "style.yaml", {"figures": {"dpi": 72}})) == {}
+
+
+def test_touching_every_file_does_nothing(repo):
+    for path in repo.rglob("*"):
+        if path.is_file() and not path.is_symlink() and ".snakemake" not in path.parts:
+            os.utime(path)
+    assert planned_jobs(repo) == {}
+
+
+def test_editing_one_plotting_script_reruns_only_its_figure(repo):
+    script = repo / "scripts" / "fig_pl.py"
+    original = script.read_text()
+    try:
+        script.write_text(original + "# a comment changes the code digest\n")
+        assert set(planned_jobs(repo)) - {"all"} == {"fig_pl"}
+    finally:
+        script.write_text(original)
+    assert planned_jobs(repo) == {}
+
+
+def test_two_configs_share_results_without_clobbering(repo):
+    before = checksums(repo)
+    other = overlay(repo, "other.yaml", {"name": "other", "seed": 7})
+    snakemake(repo, "--cores", "2", *other)
+    after = checksums(repo)
+    assert all(after[name] == digest for name, digest in before.items())  # nothing overwritten
+    assert len(after) > len(before)
+    assert planned_jobs(repo) == {} and planned_jobs(repo, *other) == {}
+    current = repo / "results" / "current"
+    assert (current / "test" / "claims.csv").resolve() != (current / "other" / "claims.csv").resolve()
+
+
+def test_report_has_every_figure_with_its_caption(repo):
+    snakemake(repo, "--cores", "1", *TINY, "--report", "results/report.html")
+    html = (repo / "results" / "report.html").read_text(errors="replace")
+    for caption in ("Which flow does Adam follow", "Limits are zeros of f", "The field and the gradient",
+                    "Lyapunov map", "Polyak-Lojasiewicz"):
+        assert caption in html
+
+
+def test_lint_and_format_are_clean():
+    lint = snakemake(ROOT, "--lint", check=False)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    fmt = subprocess.run([str(Path(sys.executable).with_name("snakefmt")), "--check", "Snakefile", "workflow"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
