@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from replication.figures import apply_style, save_figure
+from replication.figures import apply_style, log_axes, save_figure
 from replication.store import Stage
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
@@ -22,7 +22,8 @@ for ax, name in zip(axes[0], networks):
                  errorbar=("pi", 50), ax=ax)
     mc = table[table["network"] == name].groupby("time")["field_norm_se"].median()
     ax.plot(mc.index, mc.values, color="0.5", linewidth=0.8, linestyle=":", label="MC standard error of $|f|$")
-    ax.set(xscale="log", yscale="log", title=f"network: {name}", xlabel="training time $t$", ylabel="norm")
+    log_axes(ax)
+    ax.set(title=f"network: {name}", xlabel="training time $t$", ylabel="norm")
     ax.legend(fontsize="small")
 save_figure(fig, stage.output("F3_field_path.pdf"), stage.output("F3_field_path.png"), p["dpi"])
 stage.finish()

@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from replication.figures import apply_style, save_figure
+from replication.figures import apply_style, log_axes, save_figure
 from replication.store import Stage
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
@@ -16,7 +16,8 @@ fig, axes = plt.subplots(1, len(networks), figsize=(4.2 * len(networks), 3.4), s
 for ax, name in zip(axes[0], networks):
     sns.lineplot(table[table["network"] == name], x="time", y="deviation", hue="flow", style="flow",
                  markers=True, dashes=False, estimator="median", errorbar=("pi", 50), ax=ax)
-    ax.set(xscale="log", yscale="log", title=f"network: {name}",
+    log_axes(ax)
+    ax.set(title=f"network: {name}",
            xlabel="training time $t_n$ at the start", ylabel="$D(n, T)$ (median, 25-75% of runs)")
 save_figure(fig, stage.output("F1_flow.pdf"), stage.output("F1_flow.png"), p["dpi"])
 stage.finish()

@@ -14,7 +14,7 @@ table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
 # Significantly negative: the upper end of the 95% interval of grad F . f is below 0.
 table["negative"] = table["derivative"] + 1.96 * table["derivative_se"] < 0
 networks = list(table["network"].unique())
-fig, axes = plt.subplots(2, len(networks), figsize=(4.2 * len(networks), 6.4), squeeze=False)
+fig, axes = plt.subplots(2, len(networks), figsize=(5.4 * len(networks), 7.6), squeeze=False)
 for col, name in enumerate(networks):
     sub = table[table["network"] == name]
     for row, (column, label, cmap, limits) in enumerate((

@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from replication.figures import apply_style, save_figure
+from replication.figures import apply_style, log_axes, save_figure
 from replication.store import Stage
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
@@ -20,7 +20,8 @@ for ax, (_, law) in zip(axes[0], laws.iterrows()):
         ax.errorbar(1 - stats.index, stats["mean"], yerr=1.96 * stats["sem"], marker=marker, capsize=3,
                     label=f"{label} (95% CI)", linestyle="-" if marker == "o" else "--")
     ax.axhline(law["mean"], color="0.3", linewidth=1, label="$E[X]$ (critical point of $F$)")
-    ax.set(xscale="log", xlabel=r"$1-\beta$", title=law["law_name"])
+    log_axes(ax, y=False)
+    ax.set(xlabel=r"$1-\beta$", title=law["law_name"])
 axes[0, 0].set_ylabel(r"position $\theta$")
 axes[0, -1].legend(fontsize="small")
 save_figure(fig, stage.output("F2_zeros.pdf"), stage.output("F2_zeros.png"), p["dpi"])

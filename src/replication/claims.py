@@ -145,8 +145,11 @@ def as_markdown(claims: pd.DataFrame) -> str:
     """The dashboard as a Markdown table, controls flagged by their expected verdict."""
     lines = ["| id | statement | statistic | estimate [95% CI] | threshold | verdict | control (expected: contradicted) |",
              "|---|---|---|---|---|---|---|"]
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|")
+
     for row in claims.itertuples():
         ok = "" if not row.is_control else ("yes, as expected" if row.verdict == "contradicted" else "yes, NOT as expected")
-        lines.append(f"| {row.id} | {row.statement} | {row.statistic} | {row.estimate:.4g} "
-                     f"[{row.ci_low:.4g}, {row.ci_high:.4g}] | {row.threshold} | {row.verdict} | {ok} |")
+        lines.append(f"| {row.id} | {cell(row.statement)} | {cell(row.statistic)} | {row.estimate:.4g} "
+                     f"[{row.ci_low:.4g}, {row.ci_high:.4g}] | {cell(row.threshold)} | {row.verdict} | {ok} |")
     return "\n".join(lines) + "\n"
