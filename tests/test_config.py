@@ -58,3 +58,11 @@ def test_bad_values_are_rejected_with_the_key_named(key, value, message):
         validate(config, SCHEMA)
     text = str(error.value)
     assert message in text and "\n" not in text
+
+
+def test_schema_defaults_are_the_default_config():
+    """An empty config validates to config/config.yaml, so omitted keys give the same keys."""
+    assert validate({}, SCHEMA) == load()
+    partial = {"train": {"steps": 15000}}
+    validate(partial, SCHEMA)
+    assert partial["train"]["batch_size"] == load()["train"]["batch_size"] and partial["train"]["steps"] == 15000

@@ -5,6 +5,7 @@ Errors are one readable line naming the key and the violated condition.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import jsonschema
@@ -19,10 +20,28 @@ def _where(path) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
 
+def _filling_defaults(validator_class):
+    """A validator that also inserts the schema's defaults for missing keys (in place)."""
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in props.items():
+                if "default" in sub:
+                    instance.setdefault(name, copy.deepcopy(sub["default"]))
+        yield from check_properties(validator, props, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": properties})
+
+
+_Validator = _filling_defaults(jsonschema.Draft202012Validator)
+
+
 def validate(config: dict, schema_path) -> dict:
+    """Fill in defaults, check the schema and the cross-field conditions; returns ``config``."""
     with open(schema_path) as handle:
         schema = yaml.safe_load(handle)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
     if errors:
         error = errors[0]
