@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test figures report clean-venv
+.PHONY: run test figures verify clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: $(STAMP)
 
 figures: $(STAMP)
 	$(BIN)/snakemake figures --cores all $(ARGS)
+
+verify: $(STAMP)
+	$(BIN)/python -m replication.verify results $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)

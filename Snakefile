@@ -23,6 +23,7 @@ report: "workflow/report/workflow.rst"
 rule all:
     default_target: True
     input:
+        stage_files(),
         figure_files(),
         claims_files(),
 

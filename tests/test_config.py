@@ -7,6 +7,7 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
+from helpers import BAD_CONFIGS, set_key
 from replication.config import ConfigError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,32 +26,7 @@ def test_shipped_configs_are_valid(overlays):
     validate(load(*overlays), SCHEMA)
 
 
-def set_key(config, dotted, value):
-    *parents, last = dotted.split(".")
-    node = config
-    for key in parents:
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    node[last] = value
-
-
-@pytest.mark.parametrize("key, value, message", [
-    ("adam.alpha", 0.99, "adam.alpha"),
-    ("adam.beta", 1.0, "adam.beta"),
-    ("adam.eps", 0.0, "adam.eps"),
-    ("train.steps", 0, "train.steps"),
-    ("train.gamma_0", 0.0, "train.gamma_0"),
-    ("train.rho", 1.5, "train.rho"),
-    ("train.batch_size", 0, "train.batch_size"),
-    ("networks.over.widths", [], "networks.over.widths"),
-    ("networks.over.activation", "relu", "networks.over.activation"),
-    ("quadratic.laws.0.name", "cauchy", "quadratic.laws.0.name"),
-    ("data.n", 1, "data.n"),
-    ("lyapunov.radii", [], "lyapunov.radii"),
-    ("claims.z_match", 0.0, "claims.z_match"),
-    ("trian", {}, "trian"),
-    ("train.steps", "many", "train.steps"),
-    ("lyapunov.batch_sizes", [1, 99], "lyapunov.batch_sizes"),
-])
+@pytest.mark.parametrize("key, value, message", BAD_CONFIGS)
 def test_bad_values_are_rejected_with_the_key_named(key, value, message):
     config = copy.deepcopy(load())
     set_key(config, key, value)

@@ -4,58 +4,14 @@ One full run in a copy of the repository, then dry runs (`snakemake -n`) that li
 jobs each change would run.
 """
 
-import hashlib
 import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-TINY = ["--configfile", "config/test.yaml"]
-
-
-def copy_repository(dest: Path) -> Path:
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout.split()
-    for name in files:
-        if (ROOT / name).is_file() and not name.startswith("results/"):
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    return dest
-
-
-def snakemake(repo: Path, *args, check=True) -> subprocess.CompletedProcess:
-    result = subprocess.run([SNAKEMAKE, *args], cwd=repo, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return result
-
-
-def planned_jobs(repo: Path, *args) -> dict[str, int]:
-    """rule -> number of jobs a dry run would execute (empty: nothing to do)."""
-    out = snakemake(repo, "-n", *TINY, *args)
-    text = out.stdout + out.stderr
-    if "Nothing to be done" in text:
-        return {}
-    block = text.split("Job stats:")[1].split("total")[0]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", block, re.M)}
-
-
-def overlay(repo: Path, name: str, changes: dict) -> list[str]:
-    (repo / "config" / name).write_text(yaml.safe_dump(changes))
-    return ["--configfile", "config/test.yaml", f"config/{name}"]
-
-
-def checksums(repo: Path) -> dict[str, str]:
-    return {str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((repo / "results").rglob("*"))
-            if p.is_file() and not p.is_symlink() and "logs" not in p.parts and "benchmarks" not in p.parts}
+from helpers import ROOT, TINY, checksums, copy_repository, overlay, planned_jobs, snakemake
 
 
 @pytest.fixture(scope="module")

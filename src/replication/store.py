@@ -85,25 +85,6 @@ def write_provenance(directory, stage: str, key: str, params: dict, upstream: di
     })
 
 
-def verify(results: Path | str) -> list[str]:
-    """Recompute every key directory's checksums; one line per problem found."""
-    problems = []
-    for prov in sorted(Path(results).glob(f"*/*/{PROVENANCE}")):
-        directory = prov.parent
-        try:
-            record = json.loads(prov.read_text())
-        except (OSError, json.JSONDecodeError) as error:
-            problems.append(f"{prov}: unreadable provenance ({error})")
-            continue
-        for name, expected in record["checksums"].items():
-            path = directory / name
-            if not path.is_file():
-                problems.append(f"{path}: missing")
-            elif sha256(path) != expected:
-                problems.append(f"{path}: checksum mismatch")
-    return problems
-
-
 class Stage:
     """One stage instance: where it writes, what it read, how to finish it.
 

@@ -209,6 +209,16 @@ CLAIMS = add_stage(
 )
 
 
+def stage_files():
+    """Every computing stage's provenance: `all` keeps each key directory of this config present."""
+    return [
+        f"{RESULTS}/{stage}/{key}/provenance.json"
+        for stage, keys in STAGES.items()
+        if stage not in ("figures", "claims")
+        for key in keys
+    ]
+
+
 def figure_files():
     return [
         f"{RESULTS}/figures/{key}/{name}.{ext}"

@@ -1,0 +1,81 @@
+"""Running the workflow from tests: a copy of the repository, Snakemake, dry-run plans."""
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+TINY = ["--configfile", "config/test.yaml"]
+
+
+def copy_repository(dest: Path) -> Path:
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.split()
+    for name in files:
+        if (ROOT / name).is_file() and not name.startswith("results/"):
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
+def snakemake(repo: Path, *args, check=True) -> subprocess.CompletedProcess:
+    result = subprocess.run([SNAKEMAKE, *args], cwd=repo, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def planned_jobs(repo: Path, *args) -> dict[str, int]:
+    """rule -> number of jobs a dry run would execute (empty: nothing to do)."""
+    out = snakemake(repo, "-n", *TINY, *args)
+    text = out.stdout + out.stderr
+    if "Nothing to be done" in text:
+        return {}
+    block = text.split("Job stats:")[1].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", block, re.M)}
+
+
+def overlay(repo: Path, name: str, changes: dict) -> list[str]:
+    (repo / "config" / name).write_text(yaml.safe_dump(changes))
+    return ["--configfile", "config/test.yaml", f"config/{name}"]
+
+
+def checksums(repo: Path) -> dict[str, str]:
+    return {str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((repo / "results").rglob("*"))
+            if p.is_file() and not p.is_symlink() and "logs" not in p.parts and "benchmarks" not in p.parts}
+
+
+# The 15+ bad configs of issue 7: (dotted key, bad value, what the message must name).
+BAD_CONFIGS = [
+    ("adam.alpha", 0.99, "adam.alpha"),
+    ("adam.beta", 1.0, "adam.beta"),
+    ("adam.eps", 0.0, "adam.eps"),
+    ("train.steps", 0, "train.steps"),
+    ("train.gamma_0", 0.0, "train.gamma_0"),
+    ("train.rho", 1.5, "train.rho"),
+    ("train.batch_size", 0, "train.batch_size"),
+    ("networks.over.widths", [], "networks.over.widths"),
+    ("networks.over.activation", "relu", "networks.over.activation"),
+    ("quadratic.laws.0.name", "cauchy", "quadratic.laws.0.name"),
+    ("data.n", 1, "data.n"),
+    ("lyapunov.radii", [], "lyapunov.radii"),
+    ("claims.z_match", 0.0, "claims.z_match"),
+    ("trian", {}, "trian"),
+    ("train.steps", "many", "train.steps"),
+    ("lyapunov.batch_sizes", [1, 99], "lyapunov.batch_sizes"),
+]
+
+
+def set_key(config: dict, dotted: str, value) -> None:
+    *parents, last = dotted.split(".")
+    node = config
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    node[last] = value
