@@ -2,8 +2,9 @@
 
 import pandas as pd
 
-from replication.claims import as_markdown, flow_claims, lyapunov_claims, pl_claims, quadratic_claims
-from replication.store import Stage, atomic_write, save_table
+from replication.claims import (as_markdown, excluded_runs, flow_claims, lyapunov_claims, pl_claims,
+                                quadratic_claims)
+from replication.store import Stage, atomic_write, load_arrays, save_table
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 t = stage.params["claims"]
@@ -15,7 +16,10 @@ rows = (
     + pl_claims(pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv")))
 )
 claims = pd.DataFrame(rows)
+excluded = excluded_runs({name.removeprefix("train_"): load_arrays(stage.input(name, "trajectories.npz"))["diverged_at"]
+                          for name in stage.upstream if name.startswith("train_")})
 save_table(stage.output("claims.csv"), claims)
-atomic_write(stage.output("claims.md"), as_markdown(claims).encode())
+save_table(stage.output("excluded.csv"), excluded)
+atomic_write(stage.output("claims.md"), as_markdown(claims, excluded).encode())
 stage.log(claims["verdict"].value_counts().to_string())
 stage.finish()

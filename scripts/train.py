@@ -4,6 +4,8 @@ Records Theta_n and F(Theta_n) on a geometric grid of steps and on every step of
 windows [t_n, t_n + T] (for the deviation D(n, T) of the flow stage).
 """
 
+import sys
+
 import numpy as np
 import torch
 
@@ -18,8 +20,10 @@ problem = erm_problem(stage.input("data", "dataset.npz"), p)
 seed = seed_for(p["seed"], "train", p["network"])
 schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
 
-times = training_times(schedule, p["steps"])
-windows = [np.arange(n, np.searchsorted(times, times[n] + p["windows"]["horizon"]) + 1) for n in p["windows"]["starts"]]
+times = training_times(schedule, p["steps"]).reshape(p["steps"] + 1, -1)
+# Every step of [t_n, t_n + T] is recorded, for the run whose window is longest.
+windows = [np.arange(n, max(np.searchsorted(t, t[n] + p["windows"]["horizon"]) for t in times.T) + 1)
+           for n in p["windows"]["starts"]]
 record = np.unique(np.concatenate([geometric_grid(p["steps"], p["record_points"]), *windows]))
 if record[-1] > p["steps"]:
     raise ValueError(f"the flow windows (horizon {p['windows']['horizon']}) run past train.steps = {p['steps']}")
@@ -38,7 +42,9 @@ path = run_adam(
     loss=problem.loss, progress=progress, progress_every=max(1, p["steps"] // 10),
 )
 if np.all(path.diverged_at >= 0):
-    raise RuntimeError(f"every run diverged (first non-finite steps {path.diverged_at.tolist()})")
+    message = f"network {p['network']}: every run diverged (first non-finite steps {path.diverged_at.tolist()})"
+    stage.log(message)
+    sys.exit(message)
 for r in np.flatnonzero(path.diverged_at >= 0):
     stage.log(f"run {r} diverged at step {path.diverged_at[r]}")
 save_arrays(stage.output("trajectories.npz"), steps=path.steps, times=path.times,

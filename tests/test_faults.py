@@ -1,10 +1,10 @@
 """Faults: bad configs stop before any job, damaged results are found and recomputed,
 results are bit-reproducible (run twice, 1 or 2 cores), and a killed run recovers."""
 
-import copy
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -48,7 +48,7 @@ def test_same_config_on_one_core_is_bit_identical(reference, tmp_path):
 
 def test_verify_names_damaged_results_and_the_rerun_recomputes_them(reference):
     repo, expected = reference
-    verify = [str(ROOT / ".venv" / "bin" / "python"), "-m", "replication.verify", "results"]
+    verify = [sys.executable, "-m", "replication.verify", "results"]
     assert subprocess.run(verify, cwd=repo, capture_output=True).returncode == 0
     truncated = next((repo / "results" / "train").glob("*/trajectories.npz"))
     truncated.write_bytes(truncated.read_bytes()[:100])
@@ -94,3 +94,53 @@ def test_sigkill_during_training_recovers_bit_identically(tmp_path):
     uninterrupted = copy_repository(tmp_path / "uninterrupted")
     snakemake(uninterrupted, "--cores", "2", *overlay(uninterrupted, "long.yaml", longer))
     assert checksums(killed) == checksums(uninterrupted)
+
+
+def test_unwritable_results_gives_a_clear_error(clean_repo):
+    results = clean_repo / "results"
+    results.write_text("a file where the results directory should be")
+    try:
+        result = snakemake(clean_repo, "--cores", "1", *TINY, check=False)
+    finally:
+        results.unlink()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Cannot run: results directory 'results' is not writable" in output
+    assert "Traceback" not in output
+
+
+def test_concurrent_runs_different_configs_finish_same_config_is_locked(tmp_path):
+    repo = copy_repository(tmp_path)
+    first = overlay(repo, "c1.yaml", {"name": "c1", "seed": 11, "train": {"steps": 20000}})
+    second = overlay(repo, "c2.yaml", {"name": "c2", "seed": 12})
+    runs = [subprocess.Popen([SNAKEMAKE, "--cores", "1", *args], cwd=repo, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True) for args in (first, second)]
+    time.sleep(8)  # both are running now; the same config a second time must be refused
+    again = snakemake(repo, "--cores", "1", *first, check=False)
+    assert again.returncode != 0 and "Directory cannot be locked" in again.stdout + again.stderr
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    for name in ("c1", "c2"):
+        assert (repo / "results" / "current" / name / "claims.csv").resolve().is_file()
+    verify = subprocess.run([sys.executable, "-m", "replication.verify", "results"],
+                            cwd=repo, capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout
+
+
+def test_diverged_runs_are_flagged_excluded_and_all_diverged_fails(tmp_path):
+    repo = copy_repository(tmp_path)
+    snakemake(repo, "--cores", "2", *overlay(repo, "blowup.yaml", {"name": "blowup", "train": {"gamma_0": [0.02, 1e306]}}))
+    view = repo / "results" / "current" / "blowup"
+    note = (view / "claims.md").read_text().splitlines()[0]
+    assert note.startswith("Excluded from every claim") and "over run 1 at step" in note
+    excluded = (view / "claims.md").resolve().parent / "excluded.csv"
+    assert excluded.read_text().count("\n") == 1 + 2  # header + run 1 of both networks
+    for table in (repo / "results").glob("*/*/*.csv"):
+        assert "nan" not in table.read_text().lower(), table
+    train_logs = "".join(p.read_text() for p in (repo / "results" / "logs" / "train").glob("*.log"))
+    assert "run 1 diverged at step" in train_logs
+
+    failed = snakemake(repo, "--cores", "2", *overlay(repo, "blowup.yaml", {"name": "all", "train": {"gamma_0": 1e306}}),
+                       check=False)
+    assert failed.returncode != 0 and "every run diverged" in failed.stdout + failed.stderr
+    logs = "".join(p.read_text() for p in (repo / "results" / "logs" / "train").glob("*.log"))
+    assert "every run diverged" in logs

@@ -71,7 +71,8 @@ def training_times(schedule: PolynomialSchedule, n_steps: int) -> np.ndarray:
     """t_n = gamma_1 + ... + gamma_n for n = 0..n_steps (t_0 = 0); shape (n_steps+1, ...)."""
     gammas = schedule(np.arange(1, n_steps + 1))
     zero = np.zeros_like(np.asarray(schedule.gamma_0, dtype=float))[None]
-    return np.concatenate([zero, np.cumsum(gammas, axis=0)], axis=0)
+    with np.errstate(over="ignore"):  # absurd step sizes give infinite training time
+        return np.concatenate([zero, np.cumsum(gammas, axis=0)], axis=0)
 
 
 def geometric_grid(n_steps: int, n_points: int) -> np.ndarray:
@@ -127,7 +128,8 @@ def run_adam(
     if steps[0] < 0 or steps[-1] > n_steps:
         raise ValueError(f"record_steps must lie in [0, n_steps={n_steps}]")
     gammas = np.broadcast_to(schedule(np.arange(1, n_steps + 1)).reshape(n_steps, -1), (n_steps, runs))
-    times = np.concatenate([np.zeros((1, runs)), np.cumsum(gammas, axis=0)])[steps]
+    with np.errstate(over="ignore"):
+        times = np.concatenate([np.zeros((1, runs)), np.cumsum(gammas, axis=0)])[steps]
     gammas_t = torch.tensor(gammas, dtype=theta.dtype)
     alpha_t, beta_t = (torch.tensor(np.broadcast_to(x, runs), dtype=theta.dtype)[:, None] for x in (alpha, beta))
 

@@ -44,6 +44,8 @@ from .quadratic import StochasticQuadratic
 _BLOCK = 64
 # Elements per temporary array; fixed for the same reason.
 _CHUNK_ELEMENTS = 1 << 22
+# Default bytes for the (sequences, N, d) temporary of the ERM estimators.
+MEMORY_BUDGET = 256 * 2**20
 
 
 def field_bound(alpha: float, beta: float) -> float:
@@ -202,11 +204,17 @@ def _erm_index_sums(
         yield w, pairs.reshape(size, n, n)
 
 
-def _erm_sums(w: np.ndarray, pairs: np.ndarray, jac: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    w_t = torch.from_numpy(w)
-    p_t = torch.from_numpy(pairs)
-    m = w_t @ jac
-    v = (jac[None] * torch.matmul(p_t, jac)).sum(dim=1)
+def _erm_sums(w: np.ndarray, pairs: np.ndarray, jac: torch.Tensor,
+              memory_budget: int) -> tuple[np.ndarray, np.ndarray]:
+    """m = w J and v_i = sum_jl P_jl J_ji J_li per sequence, in chunks of sequences whose
+    (chunk, N, d) temporary fits in ``memory_budget`` bytes."""
+    n, d = jac.shape
+    chunk = max(1, memory_budget // (8 * n * d))
+    m = torch.from_numpy(w) @ jac
+    v = torch.empty_like(m)
+    for start in range(0, len(pairs), chunk):
+        p_t = torch.from_numpy(pairs[start : start + chunk])
+        v[start : start + chunk] = (jac[None] * torch.matmul(p_t, jac)).sum(dim=1)
     return m.numpy(), v.clamp_min(0.0).numpy()
 
 
@@ -227,13 +235,14 @@ def _erm_second_moment(jac: torch.Tensor, batch_size: int) -> np.ndarray:
 
 def erm_adam_field(
     J, batch_size: int, alpha: float, beta: float, eps: float, n_samples: int, seed: int,
-    tol: float = 1e-6,
+    tol: float = 1e-6, memory_budget: int = MEMORY_BUDGET,
 ) -> FieldEstimate:
     """Estimate f(theta) for ERM with mini-batches of size M = ``batch_size``.
 
     ``J`` is the (N, d) matrix of per-sample gradients grad l_j(theta). Exact in
     distribution: the same value per sequence as the plain estimator, computed through
-    count and pair-count weights (see ``_erm_index_sums``), streamed block by block.
+    count and pair-count weights (see ``_erm_index_sums``), streamed block by block;
+    temporaries are chunked to ``memory_budget`` bytes, which does not change the result.
     """
     jac = _as_jacobian(J)
     _check(alpha, beta, eps, n_samples)
@@ -241,7 +250,7 @@ def erm_adam_field(
         raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size}")
     k_alpha, k_beta = truncation_lengths(alpha, beta, tol)
     sums = [
-        _erm_sums(w, p, jac)
+        _erm_sums(w, p, jac, memory_budget)
         for w, p in _erm_index_sums(jac.shape[0], batch_size, alpha, beta, k_alpha, k_beta, n_samples, seed)
     ]
     return _estimate(
@@ -258,8 +267,9 @@ class ERMCommonRandomNumbers:
     """
 
     def __init__(self, n: int, batch_size: int, alpha: float, beta: float, eps: float,
-                 n_samples: int, seed: int, tol: float = 1e-6):
+                 n_samples: int, seed: int, tol: float = 1e-6, memory_budget: int = MEMORY_BUDGET):
         _check(alpha, beta, eps, n_samples)
+        self.memory_budget = memory_budget
         if int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size}")
         self.batch_size, self.alpha, self.beta, self.eps = batch_size, alpha, beta, eps
@@ -270,7 +280,7 @@ class ERMCommonRandomNumbers:
 
     def estimate(self, J) -> FieldEstimate:
         jac = _as_jacobian(J)
-        m, v = _erm_sums(self.w, self.pairs, jac)
+        m, v = _erm_sums(self.w, self.pairs, jac, self.memory_budget)
         return _estimate(m, v, _erm_second_moment(jac, self.batch_size),
                          self.alpha, self.beta, self.eps, *self.n_terms)
 

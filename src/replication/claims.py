@@ -141,9 +141,22 @@ def pl_claims(table: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def as_markdown(claims: pd.DataFrame) -> str:
-    """The dashboard as a Markdown table, controls flagged by their expected verdict."""
-    lines = ["| id | statement | statistic | estimate [95% CI] | threshold | verdict | control (expected: contradicted) |",
+def excluded_runs(diverged: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Training runs left out of every claim: network -> first non-finite step per run (-1: fine)."""
+    rows = [{"network": name, "run": int(r), "diverged_at_step": int(steps[r])}
+            for name, steps in diverged.items() for r in np.flatnonzero(steps >= 0)]
+    return pd.DataFrame(rows, columns=["network", "run", "diverged_at_step"])
+
+
+def as_markdown(claims: pd.DataFrame, excluded: pd.DataFrame) -> str:
+    """The dashboard as a Markdown table, controls flagged by their expected verdict, after a
+    line that says which training runs diverged and were left out."""
+    if excluded.empty:
+        note = "No training run diverged; none was excluded."
+    else:
+        note = "Excluded from every claim (diverged, first non-finite step): " + ", ".join(
+            f"{row.network} run {row.run} at step {row.diverged_at_step}" for row in excluded.itertuples()) + "."
+    lines = [note, "","| id | statement | statistic | estimate [95% CI] | threshold | verdict | control (expected: contradicted) |",
              "|---|---|---|---|---|---|---|"]
     def cell(text) -> str:
         return str(text).replace("|", "\\|")

@@ -68,5 +68,9 @@ def _cross_checks(c: dict) -> None:
                 f"{c['data']['input_dim']} and end with 1, got {net['widths']}")
     if not any(net["overparametrized"] for net in c["networks"].values()):
         raise ConfigError("config key 'networks': at least one network must be overparametrized")
+    gamma_0 = c["train"]["gamma_0"]
+    if isinstance(gamma_0, list) and len(gamma_0) != c["train"]["seeds"]:
+        raise ConfigError(f"config key 'train.gamma_0': a list needs one value per seed "
+                          f"(train.seeds = {c['train']['seeds']}), got {len(gamma_0)}")
     if any(s > c["train"]["steps"] for s in c["flow"]["starts"]):
         raise ConfigError(f"config key 'flow.starts': starts must be <= train.steps = {c['train']['steps']}")

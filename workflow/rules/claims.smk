@@ -8,6 +8,7 @@ rule claims:
             category="Claims",
         ),
         md=f"{RESULTS}/claims/{{key}}/claims.md",
+        excluded=f"{RESULTS}/claims/{{key}}/excluded.csv",
         provenance=f"{RESULTS}/claims/{{key}}/provenance.json",
     log:
         log_of("claims"),

@@ -10,6 +10,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from replication.config import ConfigError, validate
 from replication.keys import code_digest, stage_key
 from replication.view import refresh_view
+from replication.workdir import require_writable
 
 try:
     validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
@@ -17,6 +18,10 @@ except ConfigError as error:
     sys.exit(f"Invalid configuration: {error}")
 
 RESULTS = "results"
+try:
+    require_writable(RESULTS)
+except OSError as error:
+    sys.exit(f"Cannot run: {error}")
 STAGES = {}  # stage -> key -> spec passed to its script
 _CODE = {}
 
@@ -205,7 +210,8 @@ CLAIMS = add_stage(
         ("field", "vector_field", FIELD_PATH),
         ("lyapunov", "lyapunov_pl", LYAPUNOV),
         ("flow", "flow", FLOW),
-    ],
+    ]
+    + _trained,
 )
 
 
