@@ -68,32 +68,58 @@ def test_verify_names_damaged_results_and_the_rerun_recomputes_them(reference):
     assert recomputed == expected
 
 
-def test_sigkill_during_training_recovers_bit_identically(tmp_path):
-    longer = {"train": {"steps": 20000}}
-    killed = copy_repository(tmp_path / "killed")
-    args = ["--cores", "1", *overlay(killed, "long.yaml", longer)]
+LONG = {"train": {"steps": 8000}}
+
+
+@pytest.fixture(scope="module")
+def long_reference(tmp_path_factory):
+    repo = copy_repository(tmp_path_factory.mktemp("long"))
+    snakemake(repo, "--cores", "2", *overlay(repo, "long.yaml", LONG))
+    return checksums(repo)
+
+
+@pytest.mark.parametrize("stage, marker, output", [
+    ("train", "step 1600/", "trajectories.npz"),   # during training
+    ("flow", "network", "deviation.csv"),          # during field estimation inside the ODE solver
+])
+def test_sigkill_mid_stage_recovers_bit_identically(long_reference, tmp_path, stage, marker, output):
+    killed = copy_repository(tmp_path)
+    args = ["--cores", "2", *overlay(killed, "long.yaml", LONG)]
     process = subprocess.Popen([SNAKEMAKE, *args], cwd=killed, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
+    deadline = time.time() + 300
     while time.time() < deadline:
-        logs = list((killed / "results" / "logs" / "train").glob("*.log"))
-        if any("step 4000/" in log.read_text() for log in logs):
+        logs = list((killed / "results" / "logs" / stage).glob("*.log"))
+        if any(marker in log.read_text() for log in logs):
             break
-        time.sleep(0.2)
+        time.sleep(0.05)
     else:
-        pytest.fail("training never reached step 4000")
+        pytest.fail(f"{stage} never logged {marker!r}")
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert not list((killed / "results" / "train").glob("*/trajectories.npz")), "a killed job left its output"
+    assert not list((killed / "results" / stage).glob(f"*/{output}")), "a killed job left its output"
 
     # A killed Snakemake leaves its lock; it says so and names --unlock.
     locked = snakemake(killed, *args, check=False)
     assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
     snakemake(killed, "--unlock", *args)
     snakemake(killed, *args)
-    uninterrupted = copy_repository(tmp_path / "uninterrupted")
-    snakemake(uninterrupted, "--cores", "2", *overlay(uninterrupted, "long.yaml", longer))
-    assert checksums(killed) == checksums(uninterrupted)
+    assert checksums(killed) == long_reference
+
+
+def test_sigkill_while_writing_never_leaves_a_partial_file(tmp_path):
+    """A writer killed in the middle of a 400 MB write leaves no file under the final name."""
+    target = tmp_path / "big.npz"
+    writer = subprocess.Popen([sys.executable, "-c",
+                               "import sys; from replication.store import atomic_write; "
+                               "atomic_write(sys.argv[1], bytes(400 * 2**20))", str(target)])
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".big.npz.*.tmp")) and time.time() < deadline:
+        time.sleep(0.001)
+    writer.kill()
+    writer.wait()
+    assert list(tmp_path.glob(".big.npz.*.tmp")), "the write was not caught in progress"
+    assert not target.exists()
 
 
 def test_unwritable_results_gives_a_clear_error(clean_repo):
@@ -110,11 +136,11 @@ def test_unwritable_results_gives_a_clear_error(clean_repo):
 
 def test_concurrent_runs_different_configs_finish_same_config_is_locked(tmp_path):
     repo = copy_repository(tmp_path)
-    first = overlay(repo, "c1.yaml", {"name": "c1", "seed": 11, "train": {"steps": 20000}})
+    first = overlay(repo, "c1.yaml", {"name": "c1", "seed": 11, "train": {"steps": 8000}})
     second = overlay(repo, "c2.yaml", {"name": "c2", "seed": 12})
     runs = [subprocess.Popen([SNAKEMAKE, "--cores", "1", *args], cwd=repo, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True) for args in (first, second)]
-    time.sleep(8)  # both are running now; the same config a second time must be refused
+    time.sleep(5)  # both are running now; the same config a second time must be refused
     again = snakemake(repo, "--cores", "1", *first, check=False)
     assert again.returncode != 0 and "Directory cannot be locked" in again.stdout + again.stderr
     outputs = [run.communicate(timeout=600)[0] for run in runs]
