@@ -6,26 +6,24 @@ import pandas as pd
 import torch
 
 from adam_ode.flow import deviation, euler_flow, gradient_flow_field, integrate_flow, noiseless_adam_field
-from adam_ode.vector_field import ERMCommonRandomNumbers
-from replication.inputs import erm_problem
-from replication.store import Stage, load_arrays, save_table, seed_for
+from replication.inputs import common_random_numbers, erm_problem
+from replication.store import Stage, load_arrays, save_table
 
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
-a = p["adam"]
+
 rows = []
 for name, net in p["networks"].items():
     problem = erm_problem(stage.input("data", "dataset.npz"), net)
     train = load_arrays(stage.input(f"train_{name}", "trajectories.npz"))
     _, gradient = problem.numpy_functions()
-    crn = ERMCommonRandomNumbers(problem.n, p["batch_size"], a["alpha"], a["beta"], a["eps"],
-                                 p["field"]["n_samples"], seed_for(p["seed"], "flow", name), p["field"]["tol"])
+    crn = common_random_numbers(p, problem.n, p["batch_size"], "flow", name)
 
     def adam_field(theta):
         return crn.estimate(problem.per_sample_gradients(torch.from_numpy(theta))).mean
 
-    noiseless = noiseless_adam_field(gradient, a["eps"])
+    noiseless = noiseless_adam_field(gradient, p["adam"]["eps"])
     # The noiseless field is sign-like for small eps, which stalls adaptive solvers.
     solvers = {
         "adam": lambda theta: integrate_flow(adam_field, theta, p["horizon"], rtol=1e-6, atol=1e-9),

@@ -10,22 +10,18 @@ import pandas as pd
 import torch
 
 from adam_ode.checks import lyapunov_derivative, sphere_points
-from adam_ode.vector_field import ERMCommonRandomNumbers
-from replication.inputs import erm_problem
+from replication.inputs import common_random_numbers, erm_problem
 from replication.store import Stage, load_arrays, save_table, seed_for
 
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
-a = p["adam"]
 rows = []
 for name, net in p["networks"].items():
     problem = erm_problem(stage.input("data", "dataset.npz"), net)
     minima = load_arrays(stage.input(f"minima_{name}", "minima.npz"))
     keep = minima["on_minimum_set"] if net["overparametrized"] else np.ones(len(minima["losses"]), bool)
-    crns = {m: ERMCommonRandomNumbers(problem.n, m, a["alpha"], a["beta"], a["eps"], p["field"]["n_samples"],
-                                      seed_for(p["seed"], "lyapunov_pl", name, m), p["field"]["tol"])
-            for m in p["batch_sizes"]}
+    crns = {m: common_random_numbers(p, problem.n, m, "lyapunov_pl", name, m) for m in p["batch_sizes"]}
     rng = np.random.default_rng(seed_for(p["seed"], "lyapunov_pl", name, "directions"))
     for i in np.flatnonzero(keep):
         center = minima["thetas"][i]

@@ -8,20 +8,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.vector_field import ERMCommonRandomNumbers
-from replication.inputs import erm_problem
-from replication.store import Stage, load_arrays, save_table, seed_for
+from replication.inputs import common_random_numbers, erm_problem
+from replication.store import Stage, load_arrays, save_table
 
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
-a = p["adam"]
 rows = []
 for name, net in p["networks"].items():
     problem = erm_problem(stage.input("data", "dataset.npz"), net)
     train = load_arrays(stage.input(f"train_{name}", "trajectories.npz"))
-    crn = ERMCommonRandomNumbers(problem.n, p["batch_size"], a["alpha"], a["beta"], a["eps"],
-                                 p["field"]["n_samples"], seed_for(p["seed"], "vector_field", name), p["field"]["tol"])
+    crn = common_random_numbers(p, problem.n, p["batch_size"], "vector_field", name)
     wanted = np.geomspace(1, train["steps"][-1], p["field"]["path_points"])
     picks = np.unique([0, *np.abs(train["steps"][:, None] - wanted[None]).argmin(axis=0), len(train["steps"]) - 1])
     for r in np.flatnonzero(train["diverged_at"] < 0):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from adam_ode.erm import MLP, ERMProblem, make_dataset
+from adam_ode.erm import MLP, make_dataset
 
 
 def test_per_sample_gradients_match_autograd(small_erm):

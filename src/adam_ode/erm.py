@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
 import torch
 from torch.func import grad, vmap
 

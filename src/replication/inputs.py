@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 
 from adam_ode.erm import MLP, ERMProblem
+from adam_ode.vector_field import ERMCommonRandomNumbers
 
-from .store import load_arrays
+from .store import load_arrays, seed_for
 
 
 def erm_problem(dataset_path, network: dict) -> ERMProblem:
@@ -14,3 +15,11 @@ def erm_problem(dataset_path, network: dict) -> ERMProblem:
     data = load_arrays(dataset_path)
     return ERMProblem(MLP(network["widths"], network["activation"]),
                       torch.from_numpy(data["x"]), torch.from_numpy(data["y"]))
+
+
+def common_random_numbers(params: dict, n: int, batch_size: int, *labels) -> ERMCommonRandomNumbers:
+    """The ERM field estimator of a stage (its adam and field parameters), with index
+    sequences seeded from the config's root seed and ``labels``."""
+    a, field = params["adam"], params["field"]
+    return ERMCommonRandomNumbers(n, batch_size, a["alpha"], a["beta"], a["eps"], field["n_samples"],
+                                  seed_for(params["seed"], *labels), field["tol"])
