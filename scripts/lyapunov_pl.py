@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.checks import lyapunov_derivative, sphere_points
+from adam_ode.checks import lyapunov_derivative, pl_ratio, sphere_points
 from replication.inputs import common_random_numbers, erm_problem
 from replication.store import Stage, load_arrays, save_table, seed_for
 
@@ -41,7 +41,7 @@ for name, net in p["networks"].items():
                         "network": name, "overparametrized": net["overparametrized"], "minimum": int(i),
                         "center_loss": float(minima["losses"][i]), "radius": radius, "direction": u,
                         "batch_size": m, "loss": float(losses[u]), "grad_norm": gnorm,
-                        "pl_ratio": gnorm**2 / losses[u] if losses[u] > 0 else np.nan,
+                        "pl_ratio": pl_ratio(g, losses[u]) if losses[u] > 0 else np.nan,
                         "derivative": deriv, "derivative_se": se,
                         "normalised": deriv / (gnorm * fnorm) if gnorm * fnorm > 0 else 0.0,
                     })
