@@ -13,6 +13,7 @@ include: "workflow/rules/vector_field.smk"
 include: "workflow/rules/lyapunov_pl.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/quadratic.smk"
+include: "workflow/rules/capture.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
 

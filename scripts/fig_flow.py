@@ -1,23 +1,48 @@
-"""F1: D(n, T) of the Adam flow, the gradient flow and the noiseless Adam flow against t_n."""
+"""F1: D(n, T) of the Adam flow, the gradient flow and the noiseless Adam flow against t_n (the
+2-D skewed quadratic and each network), D against gamma_0 at a fixed training-time window,
+and the quadratic's paths in the plane."""
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
 from replication.figures import apply_style, log_axes, save_figure
-from replication.store import Stage
+from replication.store import Stage, load_arrays
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
 apply_style(p)
-table = pd.read_csv(stage.input("flow", "deviation.csv"))
-networks = list(table["network"].unique())
-fig, axes = plt.subplots(1, len(networks), figsize=(4.2 * len(networks), 3.4), squeeze=False, sharey=True)
-for ax, name in zip(axes[0], networks):
-    sns.lineplot(table[table["network"] == name], x="time", y="deviation", hue="flow", style="flow",
-                 markers=True, dashes=False, estimator="median", errorbar=("pi", 50), ax=ax)
+quadratic = pd.read_csv(stage.input("quadratic", "deviation.csv"))
+table = pd.concat([quadratic[quadratic["kind"] == "start"], pd.read_csv(stage.input("flow", "deviation.csv"))])
+problems = list(table["network"].unique())
+order = ["adam", "gradient", "noiseless"]
+fig, axes = plt.subplots(2, len(problems), figsize=(4.2 * len(problems), 7.2), squeeze=False)
+for ax, name in zip(axes[0], problems):
+    sns.lineplot(table[table["network"] == name], x="time", y="deviation", hue="flow", hue_order=order,
+                 style="flow", markers=True, dashes=False, estimator="median", errorbar=("pi", 50), ax=ax)
     log_axes(ax)
-    ax.set(title=f"network: {name}",
+    ax.set(title=name if name == "quadratic" else f"network: {name}",
            xlabel="training time $t_n$ at the start", ylabel="$D(n, T)$ (median, 25-75% of runs)")
+
+paths = load_arrays(stage.input("quadratic", "paths.npz"))
+ax = axes[1, 0]
+for run in range(min(4, paths["adam_thetas"].shape[1])):
+    ax.plot(*paths["adam_thetas"][:, run].T, color="0.6", linewidth=0.6, label="Adam runs" if run == 0 else None)
+for colour, flow in zip(sns.color_palette(n_colors=3), order):
+    ax.plot(*paths[f"flow_{flow}"].T, color=colour, linewidth=1.6, label=f"{flow} flow")
+ax.plot(*paths["zero"], "k*", markersize=10, label="zero of $f$")
+ax.plot(*paths["mean"], "kx", markersize=8, label=r"$E[X]$ (critical point)")
+ax.set(title="quadratic: paths in the plane", xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
+ax.legend(fontsize="x-small")
+
+ax = axes[1, 1]
+sweep = quadratic[quadratic["kind"] == "sweep"]
+sns.lineplot(sweep, x="gamma_0", y="deviation", hue="flow", hue_order=order, style="flow", markers=True,
+             dashes=False, estimator="median", errorbar=("pi", 50), ax=ax)
+log_axes(ax)
+ax.set(title=f"quadratic: window at $t \\approx$ {sweep['time'].min():.3g}", xlabel=r"step-size scale $\gamma_0$",
+       ylabel="$D(n, T)$ (median, 25-75% of runs)")
+for ax in axes[1, 2:]:
+    ax.set_axis_off()
 save_figure(fig, stage.output("F1_flow.pdf"), stage.output("F1_flow.png"), p["dpi"])
 stage.finish()

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.flow import deviation, euler_flow, gradient_flow_field, integrate_flow, noiseless_adam_field
+from adam_ode.flow import euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_adam_field
 from replication.inputs import common_random_numbers, erm_problem
 from replication.store import Stage, load_arrays, save_table
 
@@ -31,15 +31,12 @@ for name, net in p["networks"].items():
         "noiseless": lambda theta: euler_flow(noiseless, theta, p["horizon"], p["euler_steps"]),
     }
     for r in np.flatnonzero(train["diverged_at"] < 0):
-        for n in p["starts"]:
-            k = int(np.searchsorted(train["steps"], n))
-            times, path = train["times"][:, r], train["thetas"][:, r]
-            for flow_name, solve in solvers.items():
-                solution = solve(path[k])
-                rows.append({"network": name, "overparametrized": net["overparametrized"], "run": int(r),
-                             "start": n, "time": float(times[k]), "flow": flow_name,
-                             "deviation": deviation(times, path, k, p["horizon"], solution)})
-            stage.log(f"network {name} run {r} n={n}: " + ", ".join(
-                f"{row['flow']} D={row['deviation']:.3e}" for row in rows[-3:]))
+        starts = [int(np.searchsorted(train["steps"], n)) for n in p["starts"]]
+        records = flow_deviations(train["times"][:, r], train["thetas"][:, r], starts, p["horizon"], solvers)
+        for record in records:
+            rows.append({"network": name, "overparametrized": net["overparametrized"], "run": int(r),
+                         "start": int(train["steps"][record.pop("index")]), **record})
+        stage.log(f"network {name} run {r}: " + ", ".join(
+            f"n={row['start']} {row['flow']} D={row['deviation']:.3e}" for row in rows[-len(records):]))
 save_table(stage.output("deviation.csv"), pd.DataFrame(rows))
 stage.finish()

@@ -70,6 +70,9 @@ BAD_CONFIGS = [
     ("trian", {}, "trian"),
     ("train.steps", "many", "train.steps"),
     ("lyapunov.batch_sizes", [1, 99], "lyapunov.batch_sizes"),
+    ("lyapunov.batch_sizes", [1, 4], "lyapunov.batch_sizes"),
+    ("quadratic_flow.starts", [10, 10**9], "quadratic_flow.starts"),
+    ("rates.betas", [0.5, 0.9], "rates.betas"),
 ]
 
 

@@ -81,3 +81,15 @@ def test_records_grid_losses_and_flags_divergence():
                      PolynomialSchedule(1.0), 0.9, 0.999, 1e-8, 10)
     assert blown.diverged_at[0] == 7 and blown.diverged_at[1] == -1
     assert torch.isfinite(blown.thetas[-1, 1]).all()
+
+
+def test_final_window_average_equals_the_mean_of_every_recorded_step():
+    problem = StochasticQuadratic(NoiseLaw("exponential", mean=1.0, scale=1.0), dim=3)
+    args = (torch.zeros(5, 3, dtype=torch.float64), polynomial_schedule(0.05, 10, 0.6), 0.9, 0.99, 1e-8, 400)
+    every = run_adam(args[0], problem.stochastic_gradient(np.random.default_rng(3)), *args[1:])
+    averaged = run_adam(args[0], problem.stochastic_gradient(np.random.default_rng(3)), *args[1:],
+                        record_steps=[400], average_from=300)
+    torch.testing.assert_close(averaged.average, every.thetas[300:].mean(dim=0), rtol=1e-13, atol=1e-15)
+    assert every.average is None
+    with pytest.raises(ValueError, match="average_from"):
+        run_adam(args[0], problem.stochastic_gradient(np.random.default_rng(3)), *args[1:], average_from=401)

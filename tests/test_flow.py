@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from scipy.special import lambertw
 
-from adam_ode.flow import deviation, euler_flow, gradient_flow_field, integrate_flow, noiseless_adam_field
+from adam_ode.flow import (deviation, euler_flow, flow_deviations, gradient_flow_field, integrate_flow,
+                           noiseless_adam_field)
 
 
 def noiseless_quadratic_solution(x0, eps, t):
@@ -45,3 +46,14 @@ def test_euler_flow_follows_the_sliding_noiseless_solution():
     errors = [np.abs(euler_flow(noiseless_adam_field(lambda th: th, eps), x0, 5.0, n).sol(t * 5)[0]
                      - noiseless_quadratic_solution(2.0, eps, t * 5)).max() for n in (500, 1000)]
     assert errors[1] < 0.6 * errors[0] and errors[1] < 2e-3
+
+
+def test_flow_deviations_records_every_start_and_flow():
+    times = np.linspace(0.0, 4.0, 401)
+    path = np.exp(-times)[:, None] * np.array([1.0, 2.0])
+    flows = {"exact": lambda th: integrate_flow(gradient_flow_field(lambda x: x), th, 1.0),
+             "frozen": lambda th: euler_flow(lambda x: 0 * x, th, 1.0, 10)}
+    records = flow_deviations(times, path, [0, 200], 1.0, flows)
+    assert [(r["index"], r["flow"]) for r in records] == [(0, "exact"), (0, "frozen"), (200, "exact"), (200, "frozen")]
+    assert records[0]["deviation"] < 1e-6 and records[2]["time"] == times[200]
+    assert records[1]["deviation"] == pytest.approx(np.linalg.norm(path[0] - path[100]), rel=1e-12)

@@ -13,3 +13,26 @@ def test_library_example_runs():
     exec(code, namespace)
     f = namespace["f"]
     assert f.mean.shape == (49,) and np.all(f.stderr > 0) and f.truncation_bound < 1e-4
+
+
+def test_results_section_is_generated_from_claims(tmp_path):
+    import pandas as pd
+
+    from replication.readme import END, SHOWN, START, refresh
+
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame([{"id": "F9.x", "estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5, "threshold": "> 0",
+                   "verdict": "supported", "is_control": False},
+                  {"id": "F9.y", "estimate": 0.0, "ci_low": -1.0, "ci_high": 1.0, "threshold": "> 0",
+                   "verdict": "inconclusive", "is_control": True}]).to_csv(run / "claims.csv", index=False)
+    for name in SHOWN:
+        (run / name).write_bytes(b"png")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# t\n{START}\nSTALE\n{END}\nafter\n")
+    refresh(run, readme, tmp_path / "images")
+    text = readme.read_text()
+    assert "STALE" not in text and text.endswith(f"{END}\nafter\n")
+    assert "| `F9.x` | 1 [0.5, 1.5] | > 0 | supported |  |" in text
+    assert "**not as expected**" in text and "1 claim supported, 1 control inconclusive" in text
+    assert (tmp_path / "images" / SHOWN[0]).read_bytes() == b"png"

@@ -187,3 +187,26 @@ def test_an_estimate_larger_than_the_budget_is_chunked_not_killed(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     peak_mb = int(out.stdout.split()[-1]) / 1024
     assert peak_mb < 1024, f"peak resident memory {peak_mb:.0f} MB"
+
+
+def test_mini_batch_quadratic_field_agrees_with_brute_force_and_shrinks_the_shift():
+    """X is the mean of M draws: the closed-form CRN field equals the generic Monte Carlo
+    estimator, the variance is scale^2 / M, and the zero of f moves towards E[X] as M grows."""
+    law = NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1)
+    quad = StochasticQuadratic(law, dim=2, batch_size=4)
+    draws = quad.noise(np.random.default_rng(0), (200000, 1))
+    assert abs(draws.mean() - 1.0) < 0.02 and abs(draws.var() - 9.0 / 4) < 0.05
+    theta = np.array([0.2, 1.4])
+    est = QuadraticCommonRandomNumbers(quad, ALPHA, BETA, EPS, n_samples=3000, seed=1).estimate(theta)
+    generic = adam_field(quad.sample_gradients(theta), ALPHA, BETA, EPS, n_samples=3000, seed=2)
+    z = np.abs(est.mean - generic.mean) / np.sqrt(est.stderr**2 + generic.stderr**2)
+    assert z.max() <= 4
+
+    def shift(batch_size, seed):
+        crn = QuadraticCommonRandomNumbers(StochasticQuadratic(law, 1, batch_size), 0.9, 0.9, EPS, 1000, seed)
+        return brentq(lambda t: crn(np.array([t]))[0], -9.0, 11.0, xtol=1e-12) - law.mean
+
+    shifts = {m: np.mean([shift(m, s) for s in range(4)]) for m in (1, 4)}
+    assert shifts[1] < 2.5 * shifts[4] < 0
+    with pytest.raises(ValueError, match="batch_size"):
+        StochasticQuadratic(law, 1, batch_size=0)

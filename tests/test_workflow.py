@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from helpers import ROOT, TINY, checksums, copy_repository, overlay, planned_jobs, snakemake
@@ -23,14 +24,18 @@ def repo(tmp_path_factory):
 
 def test_full_run_produces_figures_claims_and_provenance(repo):
     view = repo / "results" / "current" / "test"
-    for name in ("F1_flow", "F2_zeros", "F3_field_path", "F4_lyapunov", "F5_pl"):
+    for name in ("F1_flow", "F2_zeros", "F3_field_path", "F4_lyapunov", "F5_pl", "F6_capture", "F7_rates"):
         assert (view / f"{name}.pdf").resolve().stat().st_size > 1000
         assert (view / f"{name}.png").is_file()
-    claims = (view / "claims.csv").read_text()
-    assert "verdict" in claims and "supported" in claims
+    claims = pd.read_csv(view / "claims.csv")
+    assert set(claims["verdict"]) <= {"supported", "contradicted", "inconclusive"}
+    assert {row.split(".")[0] for row in claims["id"]} == {f"F{i}" for i in range(1, 8)}
+    assert claims["is_control"].any()
+    assert (claims[["estimate", "ci_low", "ci_high"]].notna().all(axis=1) | (claims["verdict"] == "inconclusive")).all()
     provenance = sorted((repo / "results").glob("*/*/provenance.json"))
     assert {p.parent.parent.name for p in provenance} >= {"data", "train", "minima", "vector_field", "lyapunov_pl",
-                                                        "flow", "quadratic_zeros", "quadratic_adam", "figures", "claims"}
+                                                        "flow", "quadratic_zeros", "quadratic_adam", "quadratic_flow",
+                                                        "quadratic_rates", "capture", "width_sweep", "figures", "claims"}
     for stage in ("train", "lyapunov_pl"):
         logs = list((repo / "results" / "logs" / stage).glob("*.log"))
         assert logs and all(log.read_text().strip() for log in logs)
@@ -50,7 +55,8 @@ def test_training_change_reruns_training_and_downstream_not_data(repo):
 
 def test_style_change_reruns_only_figures(repo):
     jobs = planned_jobs(repo, *overlay(repo, "style.yaml", {"figures": {"dpi": 72}}))
-    assert set(jobs) - {"all"} == {"fig_flow", "fig_zeros", "fig_field_path", "fig_lyapunov", "fig_pl"}
+    assert set(jobs) - {"all"} == {"fig_flow", "fig_zeros", "fig_field_path", "fig_lyapunov", "fig_pl",
+                                      "fig_capture", "fig_rates"}
 
 
 def test_reverting_a_change_does_nothing(repo):

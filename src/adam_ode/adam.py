@@ -90,6 +90,7 @@ class AdamPath:
     thetas: torch.Tensor  # (K, R, d)
     losses: torch.Tensor | None  # (K, R)
     diverged_at: np.ndarray  # (R,) first step with a non-finite iterate, -1 if none
+    average: torch.Tensor | None = None  # (R, d) mean of Theta_n over n >= average_from
 
 
 GradientOracle = Callable[[torch.Tensor, int], torch.Tensor]
@@ -107,6 +108,7 @@ def run_adam(
     loss: Callable[[torch.Tensor], torch.Tensor] | None = None,
     progress: Callable[[int, torch.Tensor], None] | None = None,
     progress_every: int = 0,
+    average_from: int | None = None,
 ) -> AdamPath:
     """Run R Adam trajectories for ``n_steps`` steps from ``theta_0`` of shape (R, d).
 
@@ -115,6 +117,8 @@ def run_adam(
     ``alpha`` and ``beta`` are scalars or one value per run, so sweeps batch too.
     Records Theta_n (and ``loss(Theta_n)``) at ``record_steps`` (default: every step).
     ``progress(n, Theta_n)`` is called every ``progress_every`` steps (0: never).
+    With ``average_from``, ``path.average`` is the mean of Theta_n over average_from <= n <= n_steps
+    (Adam's limit estimated without recording every step).
     """
     for a, b in np.broadcast(alpha, beta):
         check_damping(float(a), float(b), eps)
@@ -127,6 +131,8 @@ def run_adam(
     steps = np.arange(n_steps + 1) if record_steps is None else np.unique(record_steps)
     if steps[0] < 0 or steps[-1] > n_steps:
         raise ValueError(f"record_steps must lie in [0, n_steps={n_steps}]")
+    if average_from is not None and not 0 <= average_from <= n_steps:
+        raise ValueError(f"average_from must lie in [0, n_steps={n_steps}], got {average_from}")
     gammas = np.broadcast_to(schedule(np.arange(1, n_steps + 1)).reshape(n_steps, -1), (n_steps, runs))
     with np.errstate(over="ignore"):
         times = np.concatenate([np.zeros((1, runs)), np.cumsum(gammas, axis=0)])[steps]
@@ -139,6 +145,9 @@ def run_adam(
     m = torch.zeros_like(theta)
     v = torch.zeros_like(theta)
     path = AdamPath(steps, times, thetas, losses, diverged_at)
+    total = torch.zeros_like(theta) if average_from is not None else None
+    if average_from == 0:
+        total += theta
 
     def record(slot: int) -> None:
         thetas[slot] = theta
@@ -163,9 +172,13 @@ def run_adam(
             if not finite.all():
                 bad = ~finite.numpy() & (diverged_at < 0)
                 diverged_at[bad] = n
+        if total is not None and n >= average_from:
+            total += theta
         if slot < len(steps) and steps[slot] == n:
             record(slot)
             slot += 1
         if progress is not None and progress_every and n % progress_every == 0:
             progress(n, theta)
+    if total is not None:
+        path.average = total / (n_steps - average_from + 1)
     return path

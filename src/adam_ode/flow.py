@@ -87,3 +87,15 @@ def deviation(times: np.ndarray, path: np.ndarray, start: int, horizon: float, f
     end = PiecewiseLinearPath(s, path[start:]).sol(horizon).T
     points = np.vstack([path[start:][inside], end])
     return float(np.linalg.norm(points - flow.sol(ends).T, axis=1).max())
+
+
+def flow_deviations(times: np.ndarray, path: np.ndarray, starts: list[int], horizon: float,
+                    flows: dict[str, Callable[[np.ndarray], object]]) -> list[dict]:
+    """D(n, T) of each named flow from each start index of one run's recorded path.
+
+    ``flows[name](theta_n)`` returns the flow's dense solution started at theta_n. Returns
+    one record per (start, flow): start index, training time t_n, flow name, deviation.
+    """
+    return [{"index": int(k), "time": float(times[k]), "flow": name,
+             "deviation": deviation(times, path, k, horizon, solve(path[k]))}
+            for k in starts for name, solve in flows.items()]

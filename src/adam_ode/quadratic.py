@@ -2,7 +2,8 @@
 
 X has i.i.d. components from a named law with mean ``mean`` and standard deviation
 ``scale``, so grad F(theta) = theta - E[X] and the problem is "diagonal": every component
-is an independent 1-D problem. Symmetric laws have zero skewness; for skewed laws the
+is an independent 1-D problem. With a mini-batch of size M, X is the mean of M i.i.d. draws
+(variance scale^2 / M, skewness / sqrt(M)). Symmetric laws have zero skewness; for skewed laws the
 zero of the Adam field generally differs from E[X] (Corollary 1.10).
 """
 
@@ -95,14 +96,29 @@ class NoiseLaw:
 
 @dataclass(frozen=True)
 class StochasticQuadratic:
-    """F(theta) = E|theta - X|^2 / 2 on R^dim, X with i.i.d. components of ``law``."""
+    """F(theta) = E|theta - X|^2 / 2 on R^dim; X has i.i.d. components, each the mean of
+    ``batch_size`` draws of ``law``."""
 
     law: NoiseLaw
     dim: int = 1
+    batch_size: int = 1
 
     def __post_init__(self):
         if self.dim < 1:
             raise ValueError(f"dim must be >= 1, got dim={self.dim}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got batch_size={self.batch_size}")
+
+    @property
+    def variance(self) -> float:
+        """Var X_i: the law's variance over the batch size."""
+        return self.law.variance / self.batch_size
+
+    def noise(self, rng: np.random.Generator, size) -> np.ndarray:
+        """Draws of X with shape ``size`` (each the mean of a mini-batch)."""
+        if self.batch_size == 1:
+            return self.law.sample(rng, size)
+        return self.law.sample(rng, (*np.atleast_1d(size), self.batch_size)).mean(axis=-1)
 
     @property
     def minimizer(self) -> np.ndarray:
@@ -112,21 +128,21 @@ class StochasticQuadratic:
     def loss(self, theta):
         """F(theta) = |theta - E X|^2 / 2 + dim * Var / 2 (numpy or torch, last axis = components)."""
         diff = theta - self.law.mean
-        return 0.5 * (diff**2).sum(-1) + 0.5 * self.dim * self.law.variance
+        return 0.5 * (diff**2).sum(-1) + 0.5 * self.dim * self.variance
 
     def gradient(self, theta):
         return theta - self.law.mean
 
     def second_moment(self, theta: np.ndarray) -> np.ndarray:
         """E[G(theta, X)^2] componentwise."""
-        return (np.asarray(theta) - self.law.mean) ** 2 + self.law.variance
+        return (np.asarray(theta) - self.law.mean) ** 2 + self.variance
 
     def sample_gradients(self, theta: np.ndarray):
         """A sampler for ``vector_field.adam_field``: (rng, n) -> n draws of theta - X."""
         theta = np.asarray(theta, dtype=float)
 
         def sampler(rng: np.random.Generator, n: int) -> np.ndarray:
-            return theta - self.law.sample(rng, (n, self.dim))
+            return theta - self.noise(rng, (n, self.dim))
 
         return sampler
 
@@ -134,7 +150,7 @@ class StochasticQuadratic:
         """An oracle for ``adam.run_adam``: a fresh X_n for every run at every step."""
 
         def oracle(theta: torch.Tensor, n: int) -> torch.Tensor:
-            x = torch.from_numpy(self.law.sample(rng, tuple(theta.shape)))
+            x = torch.from_numpy(self.noise(rng, tuple(theta.shape)))
             return theta - x.to(theta.dtype)
 
         return oracle

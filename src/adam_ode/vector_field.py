@@ -36,6 +36,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 import torch
+from scipy.optimize import root
 
 from .adam import check_damping
 from .quadratic import StochasticQuadratic
@@ -302,11 +303,11 @@ class QuadraticCommonRandomNumbers:
         d = problem.dim
         mx, vx, vxx = [], [], []
         for rng, size in _block_generators(seed, n_samples):
-            length = max(1, _CHUNK_ELEMENTS // (size * d))
+            length = max(1, _CHUNK_ELEMENTS // (size * d * problem.batch_size))
             moments = np.zeros((3, size, d))
             for start in range(0, k_beta, length):
                 stop = min(k_beta, start + length)
-                x = problem.law.sample(rng, (stop - start, size, d))
+                x = problem.noise(rng, (stop - start, size, d))
                 moments[0] += np.einsum("k,ksd->sd", a[start:min(stop, k_alpha)], x[: max(0, k_alpha - start)])
                 moments[1] += np.einsum("k,ksd->sd", b[start:stop], x)
                 moments[2] += np.einsum("k,ksd->sd", b[start:stop], x**2)
@@ -325,6 +326,15 @@ class QuadraticCommonRandomNumbers:
     def __call__(self, theta) -> np.ndarray:
         """The common-random-numbers field theta -> mean estimate (for ODE solvers)."""
         return self.estimate(theta).mean
+
+
+def field_zero(field: Callable[[np.ndarray], np.ndarray], theta_0: np.ndarray, tol: float = 1e-12) -> np.ndarray:
+    """A zero of a (common-random-numbers, hence smooth) field near theta_0, by scipy's root
+    (MINPACK's hybrid method). Raises RuntimeError if none is found."""
+    result = root(field, np.asarray(theta_0, dtype=float), tol=tol)
+    if not result.success:
+        raise RuntimeError(f"no zero of the field found near theta_0: {result.message}")
+    return result.x
 
 
 def noiseless_field(gradient, eps: float):

@@ -54,13 +54,17 @@ def _cross_checks(c: dict) -> None:
     a, b = c["adam"]["alpha"], c["adam"]["beta"]
     if not a < math.sqrt(b):
         raise ConfigError(f"config key 'adam.alpha': {a} must be < sqrt(adam.beta) = {math.sqrt(b):.6g}")
-    for beta in c["quadratic"]["betas"]:
-        if not a < math.sqrt(beta):
-            raise ConfigError(f"config key 'quadratic.betas': adam.alpha={a} must be < sqrt(beta) for beta={beta}")
+    for key, betas in (("quadratic.betas", c["quadratic"]["betas"]), ("rates.betas", c["rates"]["betas"])):
+        for beta in betas:
+            if not a < math.sqrt(beta):
+                raise ConfigError(f"config key '{key}': adam.alpha={a} must be < sqrt(beta) for beta={beta}")
     n = c["data"]["n"]
     for key, sizes in (("train.batch_size", [c["train"]["batch_size"]]), ("lyapunov.batch_sizes", c["lyapunov"]["batch_sizes"])):
         if any(m > n for m in sizes):
             raise ConfigError(f"config key '{key}': mini-batch sizes must be <= data.n = {n}, got {sizes}")
+    if c["train"]["batch_size"] not in c["lyapunov"]["batch_sizes"]:
+        raise ConfigError(f"config key 'lyapunov.batch_sizes': must contain train.batch_size = "
+                          f"{c['train']['batch_size']} (the capture runs start inside the neighbourhood measured there)")
     for name, net in c["networks"].items():
         if net["widths"][0] != c["data"]["input_dim"] or net["widths"][-1] != 1:
             raise ConfigError(
@@ -74,3 +78,6 @@ def _cross_checks(c: dict) -> None:
                           f"(train.seeds = {c['train']['seeds']}), got {len(gamma_0)}")
     if any(s > c["train"]["steps"] for s in c["flow"]["starts"]):
         raise ConfigError(f"config key 'flow.starts': starts must be <= train.steps = {c['train']['steps']}")
+    q = c["quadratic_flow"]
+    if any(s > q["steps"] for s in q["starts"]):
+        raise ConfigError(f"config key 'quadratic_flow.starts': starts must be <= quadratic_flow.steps = {q['steps']}")

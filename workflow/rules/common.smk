@@ -107,7 +107,15 @@ for net_name, net in C["networks"].items():
     )
     MINIMA[net_name] = add_stage(
         "minima",
-        {"network": net_name, **net, **C["minima"]},
+        {
+            "network": net_name,
+            **net,
+            **C["minima"],
+            "adam": ADAM,
+            "field": FIELD,
+            "seed": C["seed"],
+            "batch_size": C["train"]["batch_size"],
+        },
         [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
     )
 
@@ -122,7 +130,7 @@ FIELD_PATH = add_stage(
         "batch_size": C["train"]["batch_size"],
         "networks": C["networks"],
     },
-    [("data", "data", DATA)] + _trained,
+    [("data", "data", DATA)] + _trained + _minima,
 )
 LYAPUNOV = add_stage(
     "lyapunov_pl",
@@ -181,9 +189,40 @@ QUAD_ADAM = add_stage(
     },
 )
 
+QUAD_FLOW = add_stage(
+    "quadratic_flow",
+    {"adam": ADAM, "field": FIELD, "seed": C["seed"], **C["quadratic_flow"]},
+)
+RATES = add_stage(
+    "quadratic_rates",
+    {"adam": ADAM, "field": FIELD, "seed": C["seed"], **C["rates"]},
+)
+CAPTURE = add_stage(
+    "capture",
+    {
+        "adam": ADAM,
+        "seed": C["seed"],
+        "networks": C["networks"],
+        "batch_size": C["train"]["batch_size"],
+        **C["capture"],
+    },
+    [("data", "data", DATA), ("lyapunov", "lyapunov_pl", LYAPUNOV)] + _minima,
+)
+WIDTHS = add_stage(
+    "width_sweep",
+    {
+        "adam": ADAM,
+        "seed": C["seed"],
+        "input_dim": C["data"]["input_dim"],
+        "batch_size": C["train"]["batch_size"],
+        **C["width_sweep"],
+    },
+    [("data", "data", DATA)],
+)
+
 # What each figure draws from; each figure has its own script and key.
 FIGURE_INPUTS = {
-    "F1_flow": [("flow", "flow", FLOW)],
+    "F1_flow": [("flow", "flow", FLOW), ("quadratic", "quadratic_flow", QUAD_FLOW)],
     "F2_zeros": [
         ("zeros", "quadratic_zeros", QUAD_ZEROS),
         ("adam", "quadratic_adam", QUAD_ADAM),
@@ -191,11 +230,15 @@ FIGURE_INPUTS = {
     "F3_field_path": [("field", "vector_field", FIELD_PATH)],
     "F4_lyapunov": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
     "F5_pl": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
+    "F6_capture": [("capture", "capture", CAPTURE), ("widths", "width_sweep", WIDTHS)],
+    "F7_rates": [("rates", "quadratic_rates", RATES)],
 }
+# Thresholds a figure draws (declared once, in the claims section).
+FIGURE_PARAMS = {"F6_capture": {"converged_loss": C["claims"]["converged_loss"]}}
 FIGURES = {
     name: add_stage(
         "figures",
-        {"figure": name, **C["figures"]},
+        {"figure": name, **C["figures"], **FIGURE_PARAMS.get(name, {})},
         inputs,
         code=f"fig_{name.split('_', 1)[1]}",
     )
@@ -210,6 +253,10 @@ CLAIMS = add_stage(
         ("field", "vector_field", FIELD_PATH),
         ("lyapunov", "lyapunov_pl", LYAPUNOV),
         ("flow", "flow", FLOW),
+        ("quadratic_flow", "quadratic_flow", QUAD_FLOW),
+        ("capture", "capture", CAPTURE),
+        ("widths", "width_sweep", WIDTHS),
+        ("rates", "quadratic_rates", RATES),
     ]
     + _trained,
 )

@@ -131,3 +131,57 @@ rule fig_pl:
         stage=stage_spec("figures"),
     script:
         "../../scripts/fig_pl.py"
+
+
+rule fig_capture:
+    input:
+        unpack(upstream_provenance("figures")),
+    output:
+        pdf=report(
+            f"{RESULTS}/figures/{{key}}/F6_capture.pdf",
+            caption="../report/F6_capture.rst",
+            category="Figures",
+        ),
+        png=f"{RESULTS}/figures/{{key}}/F6_capture.png",
+        provenance=f"{RESULTS}/figures/{{key}}/provenance.json",
+    log:
+        f"{RESULTS}/logs/figures/{{key}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figures/{{key}}.tsv"
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        stage=stage_spec("figures"),
+    script:
+        "../../scripts/fig_capture.py"
+
+
+rule fig_rates:
+    input:
+        unpack(upstream_provenance("figures")),
+    output:
+        pdf=report(
+            f"{RESULTS}/figures/{{key}}/F7_rates.pdf",
+            caption="../report/F7_rates.rst",
+            category="Figures",
+        ),
+        png=f"{RESULTS}/figures/{{key}}/F7_rates.png",
+        provenance=f"{RESULTS}/figures/{{key}}/provenance.json",
+    log:
+        f"{RESULTS}/logs/figures/{{key}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figures/{{key}}.tsv"
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        stage=stage_spec("figures"),
+    script:
+        "../../scripts/fig_rates.py"

@@ -34,3 +34,45 @@ rule quadratic_adam:
         stage=stage_spec("quadratic_adam"),
     script:
         "../../scripts/quadratic_adam.py"
+
+
+rule quadratic_flow:
+    input:
+        unpack(upstream_provenance("quadratic_flow")),
+    output:
+        out("quadratic_flow", "deviation.csv", "paths.npz"),
+    log:
+        log_of("quadratic_flow"),
+    benchmark:
+        benchmark_of("quadratic_flow")
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        stage=stage_spec("quadratic_flow"),
+    script:
+        "../../scripts/quadratic_flow.py"
+
+
+rule quadratic_rates:
+    input:
+        unpack(upstream_provenance("quadratic_rates")),
+    output:
+        out("quadratic_rates", "rates.csv"),
+    log:
+        log_of("quadratic_rates"),
+    benchmark:
+        benchmark_of("quadratic_rates")
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        stage=stage_spec("quadratic_rates"),
+    script:
+        "../../scripts/quadratic_rates.py"

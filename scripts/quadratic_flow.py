@@ -1,0 +1,77 @@
+"""Stage quadratic_flow: which flow Adam follows on a 2-D stochastic quadratic with skewed noise.
+
+One batch of Adam runs with polynomially decaying steps: the main scale gamma_0 (D(n, T) from
+several starts n) and a sweep of scales (D from the step n where training time first reaches
+sweep_time, the same window of training time for every scale). From each Theta_n it
+integrates the Adam flow (common-random-numbers field), the gradient flow and the noiseless
+Adam flow. Also writes the three flows from theta_0 and Adam's paths, for the picture in
+the plane.
+"""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam, training_times
+from adam_ode.flow import euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_adam_field
+from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+from adam_ode.vector_field import QuadraticCommonRandomNumbers, field_zero
+from replication.store import Stage, save_arrays, save_table, seed_for
+
+torch.set_num_threads(snakemake.threads)
+stage = Stage(snakemake.params.stage, snakemake.log[0])
+p = stage.params
+a = p["adam"]
+problem = StochasticQuadratic(NoiseLaw(**p["law"]), len(p["theta_0"]))
+crn = QuadraticCommonRandomNumbers(problem, a["alpha"], a["beta"], a["eps"], p["n_samples"],
+                                   seed_for(p["seed"], "quadratic_flow", "field"), p["field"]["tol"])
+flows = {
+    "adam": lambda theta, horizon: integrate_flow(crn, theta, horizon, rtol=1e-6, atol=1e-9),
+    "gradient": lambda theta, horizon: integrate_flow(gradient_flow_field(problem.gradient), theta, horizon),
+    # The noiseless field is sign-like for small eps, which stalls adaptive solvers.
+    "noiseless": lambda theta, horizon: euler_flow(noiseless_adam_field(problem.gradient, a["eps"]), theta,
+                                                   horizon, p["euler_steps"]),
+}
+window_flows = {name: (lambda theta, solve=solve: solve(theta, p["horizon"])) for name, solve in flows.items()}
+
+# Runs 0..S-1 use the main gamma_0; then S runs per sweep scale.
+seeds = p["seeds"]
+kinds = ["start"] * seeds + ["sweep"] * (seeds * len(p["sweep_gamma_0"]))
+gamma_0 = np.concatenate([np.full(seeds, p["gamma_0"]), np.repeat(p["sweep_gamma_0"], seeds)])
+schedule = polynomial_schedule(gamma_0, p["n_0"], p["rho"])
+times = training_times(schedule, p["steps"])
+sweep_start = np.array([np.searchsorted(times[:, r], p["sweep_time"]) for r in range(len(gamma_0))])
+run_starts = [list(p["starts"]) if kind == "start" else [int(sweep_start[r])] for r, kind in enumerate(kinds)]
+windows = [np.arange(n, np.searchsorted(times[:, r], times[min(n, p["steps"]), r] + p["horizon"]) + 1)
+           for r in range(len(gamma_0)) for n in run_starts[r]]
+if max(w[-1] for w in windows) > p["steps"]:
+    raise ValueError(f"the flow windows (starts {p['starts']}, sweep_time {p['sweep_time']}, horizon "
+                     f"{p['horizon']}) run past quadratic_flow.steps = {p['steps']}")
+record = np.unique(np.concatenate([geometric_grid(p["steps"], 200), *windows]))
+
+theta_0 = torch.tensor(np.tile(p["theta_0"], (len(gamma_0), 1)), dtype=torch.float64)
+rng = np.random.default_rng(seed_for(p["seed"], "quadratic_flow", "adam"))
+path = run_adam(theta_0, problem.stochastic_gradient(rng), schedule, a["alpha"], a["beta"], a["eps"], p["steps"],
+                record)
+thetas = path.thetas.numpy()
+stage.log(f"{len(gamma_0)} runs, {p['steps']} steps, {len(record)} recorded; diverged: {(path.diverged_at >= 0).sum()}")
+
+rows = []
+for r in np.flatnonzero(path.diverged_at < 0):
+    indices = [int(np.searchsorted(path.steps, n)) for n in run_starts[r]]
+    for record_ in flow_deviations(path.times[:, r], thetas[:, r], indices, p["horizon"], window_flows):
+        rows.append({"network": "quadratic", "kind": kinds[r], "gamma_0": float(gamma_0[r]), "run": int(r),
+                     "seed": int(r % seeds),
+                     "start": int(path.steps[record_.pop("index")]), **record_})
+    stage.log(f"run {r} ({kinds[r]}, gamma_0 {gamma_0[r]:g}): " + ", ".join(
+        f"n={row['start']} {row['flow']} D={row['deviation']:.3e}" for row in rows[-3 * len(indices):]))
+
+# The picture in the plane: the three flows from theta_0 against Adam's main runs.
+flow_times = np.linspace(0.0, p["path_time"], 400)
+solutions = {name: solve(np.asarray(p["theta_0"], dtype=float), p["path_time"]) for name, solve in flows.items()}
+shown = path.times[:, 0] <= p["path_time"]
+save_arrays(stage.output("paths.npz"), adam_times=path.times[shown, :seeds], adam_thetas=thetas[shown, :seeds],
+            flow_times=flow_times, **{f"flow_{name}": s.sol(flow_times).T for name, s in solutions.items()},
+            zero=field_zero(crn, problem.minimizer), mean=problem.minimizer)
+save_table(stage.output("deviation.csv"), pd.DataFrame(rows))
+stage.finish()

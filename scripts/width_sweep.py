@@ -1,0 +1,33 @@
+"""Stage width_sweep: mini-batch Adam from random initialisation for one-hidden-layer networks of
+several widths (d/N from below to above 1), recording F along training time."""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam
+from replication.inputs import erm_problem
+from replication.store import Stage, save_table, seed_for
+
+torch.set_num_threads(snakemake.threads)
+stage = Stage(snakemake.params.stage, snakemake.log[0])
+p = stage.params
+schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
+rows = []
+for width in p["widths"]:
+    net = {"widths": [p["input_dim"], width, 1], "activation": p["activation"]}
+    problem = erm_problem(stage.input("data", "dataset.npz"), net)
+    seed = seed_for(p["seed"], "width_sweep", width)
+    path = run_adam(problem.net.init(p["seeds"], torch.Generator().manual_seed(seed)),
+                    problem.stochastic_gradient(p["batch_size"], torch.Generator().manual_seed(seed + 1)), schedule,
+                    p["adam"]["alpha"], p["adam"]["beta"], p["adam"]["eps"], p["steps"],
+                    geometric_grid(p["steps"], p["record_points"]), loss=problem.loss)
+    losses = path.losses.numpy()
+    for run in range(p["seeds"]):
+        for k, step in enumerate(path.steps):
+            rows.append({"width": width, "dim": problem.dim, "n": problem.n, "run": run, "step": int(step),
+                         "time": float(path.times[k, run]), "loss": float(losses[k, run]),
+                         "diverged": bool(path.diverged_at[run] >= 0)})
+    stage.log(f"width {width} (d={problem.dim}, N={problem.n}): final F {np.sort(losses[-1]).round(8).tolist()}")
+save_table(stage.output("widths.csv"), pd.DataFrame(rows))
+stage.finish()
