@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test figures verify readme clean-venv
+.PHONY: run test figures verify readme bench clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ figures: $(STAMP)
 
 verify: $(STAMP)
 	$(BIN)/python -m replication.verify results $(ARGS)
+
+bench: $(STAMP)
+	cd benchmarks && ../$(BIN)/python training.py && ../$(BIN)/python field.py && ../$(BIN)/python pipeline.py
 
 readme: $(STAMP)
 	$(BIN)/python -m replication.readme $(ARGS)

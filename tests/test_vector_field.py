@@ -210,3 +210,20 @@ def test_mini_batch_quadratic_field_agrees_with_brute_force_and_shrinks_the_shif
     assert shifts[1] < 2.5 * shifts[4] < 0
     with pytest.raises(ValueError, match="batch_size"):
         StochasticQuadratic(law, 1, batch_size=0)
+
+
+def test_control_variate_keeps_the_mean_and_shrinks_the_error(small_erm):
+    """The control variate c (m - E[G]) agrees with brute force, cuts the standard error
+    several-fold at beta = 0.999, and its 95% intervals cover a far more precise estimate."""
+    theta = small_erm.net.init(1, torch.Generator().manual_seed(7))[0]
+    J = small_erm.per_sample_gradients(theta).numpy()
+    plain = erm_adam_field(J, 2, 0.9, 0.999, EPS, n_samples=400, seed=1)
+    cv = erm_adam_field(J, 2, 0.9, 0.999, EPS, n_samples=400, seed=1, control_variate=True)
+    assert np.median(plain.stderr / cv.stderr) > 3
+    mean, se = brute_force_field(J, 2, 0.9, 0.999, EPS, n_samples=150, seed=2)
+    assert (np.abs(cv.mean - mean) / np.hypot(cv.stderr, se)).max() <= 4
+    reference = erm_adam_field(J, 2, 0.9, 0.999, EPS, n_samples=6000, seed=3, control_variate=True).mean
+    covered = [np.abs(est.mean - reference) <= 1.96 * est.stderr
+               for est in (erm_adam_field(J, 2, 0.9, 0.999, EPS, 200, seed, control_variate=True)
+                           for seed in range(10, 40))]
+    assert 0.85 <= np.mean(covered) <= 1.0

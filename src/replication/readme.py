@@ -1,10 +1,12 @@
-"""Refresh the README's results section from a finished run, so it is never typed by hand.
+"""Refresh the README's results and performance sections from finished runs, so they are
+never typed by hand.
 
-    python -m replication.readme [results/current/default]
+    python -m replication.readme [results/current/default] [--benchmarks results/benchmarks]
 
 Rewrites the table between the README's ``<!-- claims:start -->`` and ``<!-- claims:end -->``
-markers from that run's claims.csv, and copies the figures the README shows into
-workflow/report/images/.
+markers from that run's claims.csv, copies the figures the README shows into
+workflow/report/images/, and, where `make bench` has written its CSV files, rewrites the
+block between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` from them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
+BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
 SHOWN = ("F1_flow.png", "F2_zeros.png")
 
 
@@ -34,14 +37,43 @@ def claims_table(claims: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def refresh(run: Path, readme: Path = ROOT / "README.md", images: Path = ROOT / "workflow" / "report" / "images") -> None:
-    text = readme.read_text()
-    if START not in text or END not in text:
-        raise SystemExit(f"{readme} has no {START} ... {END} block")
-    claims = pd.read_csv(run / "claims.csv")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{claims_table(claims)}\n{END}{tail}")
+def _replace_block(text: str, start: str, end: str, body: str) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"the README has no {start} ... {end} block")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    def cell(value):
+        return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def benchmark_tables(directory: Path) -> str | None:
+    """The performance section from the CSV files of `make bench` (None if any is missing)."""
+    names = ("training", "field", "field_scaling", "pipeline", "memory")
+    if not all((directory / f"{name}.csv").is_file() for name in names):
+        return None
+    titles = {"training": "Training: batched Adam against the plain torch.optim.Adam loop (benchmarks/training.py)",
+              "field": "Field estimation to 1% median relative SE against brute force (benchmarks/field.py)",
+              "field_scaling": "Field estimation cost per sequence as N and d grow (benchmarks/field.py)",
+              "pipeline": "Pipeline overhead on the default config (benchmarks/pipeline.py)",
+              "memory": "Peak memory per stage against the declared mem_mb (benchmarks/pipeline.py)"}
+    return "\n\n".join(f"**{titles[name]}**\n\n{_markdown(pd.read_csv(directory / f'{name}.csv'))}" for name in names)
+
+
+def refresh(run: Path, readme: Path = ROOT / "README.md", images: Path = ROOT / "workflow" / "report" / "images",
+            benchmarks: Path | None = None) -> None:
+    text = _replace_block(readme.read_text(), START, END, claims_table(pd.read_csv(run / "claims.csv")))
+    performance = benchmark_tables(benchmarks) if benchmarks is not None else None
+    if performance is not None:
+        text = _replace_block(text, BENCH_START, BENCH_END, performance)
+    readme.write_text(text)
     images.mkdir(parents=True, exist_ok=True)
     for name in SHOWN:
         shutil.copyfile(run / name, images / name)
@@ -50,7 +82,9 @@ def refresh(run: Path, readme: Path = ROOT / "README.md", images: Path = ROOT / 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", nargs="?", default="results/current/default", type=Path)
-    refresh(parser.parse_args().run)
+    parser.add_argument("--benchmarks", default="results/benchmarks", type=Path)
+    args = parser.parse_args()
+    refresh(args.run, benchmarks=args.benchmarks)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ rule capture:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=500,
         runtime=30,
     params:
         stage=stage_spec("capture"),
@@ -32,7 +32,7 @@ rule width_sweep:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=450,
         runtime=30,
     params:
         stage=stage_spec("width_sweep"),

@@ -18,7 +18,7 @@ rule claims:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=250,
         runtime=5,
     params:
         stage=stage_spec("claims"),

@@ -9,7 +9,7 @@ rule data:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=350,
         runtime=5,
     params:
         stage=stage_spec("data"),

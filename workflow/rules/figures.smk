@@ -17,7 +17,7 @@ rule fig_flow:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=350,
         runtime=5,
     params:
         stage=stage_spec("figures"),
@@ -44,7 +44,7 @@ rule fig_zeros:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=350,
         runtime=5,
     params:
         stage=stage_spec("figures"),
@@ -71,7 +71,7 @@ rule fig_field_path:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=350,
         runtime=5,
     params:
         stage=stage_spec("figures"),
@@ -98,7 +98,7 @@ rule fig_lyapunov:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=350,
         runtime=5,
     params:
         stage=stage_spec("figures"),
@@ -125,7 +125,7 @@ rule fig_pl:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=350,
         runtime=5,
     params:
         stage=stage_spec("figures"),
@@ -152,7 +152,7 @@ rule fig_capture:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=350,
         runtime=5,
     params:
         stage=stage_spec("figures"),
@@ -179,7 +179,7 @@ rule fig_rates:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=350,
         runtime=5,
     params:
         stage=stage_spec("figures"),

@@ -11,7 +11,7 @@ rule flow:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=600,
         runtime=60,
     params:
         stage=stage_spec("flow"),

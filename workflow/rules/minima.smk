@@ -11,7 +11,7 @@ rule minima:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1500,
+        mem_mb=550,
         runtime=30,
     params:
         stage=stage_spec("minima"),

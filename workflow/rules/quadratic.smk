@@ -9,7 +9,7 @@ rule quadratic_zeros:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=450,
         runtime=30,
     params:
         stage=stage_spec("quadratic_zeros"),
@@ -28,7 +28,7 @@ rule quadratic_adam:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=500,
         runtime=60,
     params:
         stage=stage_spec("quadratic_adam"),
@@ -49,7 +49,7 @@ rule quadratic_flow:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=800,
         runtime=30,
     params:
         stage=stage_spec("quadratic_flow"),
@@ -70,7 +70,7 @@ rule quadratic_rates:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=550,
         runtime=30,
     params:
         stage=stage_spec("quadratic_rates"),

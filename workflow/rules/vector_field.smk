@@ -11,7 +11,7 @@ rule vector_field:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=600,
         runtime=30,
     params:
         stage=stage_spec("vector_field"),

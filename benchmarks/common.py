@@ -1,0 +1,27 @@
+"""Shared by the benchmark scripts: median wall time over repeats, and the CSV they write."""
+
+import statistics
+import time
+from pathlib import Path
+
+import pandas as pd
+
+OUT = Path(__file__).resolve().parents[1] / "results" / "benchmarks"
+
+
+def median_time(function, repeats: int) -> float:
+    """Median wall time of ``function()`` in seconds, after one warm-up call."""
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def write_table(table: pd.DataFrame, name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.csv"
+    table.to_csv(path, index=False)
+    return path

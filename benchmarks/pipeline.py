@@ -1,0 +1,99 @@
+"""Targets 3 and 4 of issue 6: pipeline overhead and memory on the default config.
+
+In two fresh copies of the repository (tracked files only, the current .venv linked in):
+the default config end to end with --cores 2 and with --cores 1, then, on the finished run,
+`snakemake -n` and a full cache-hit `make run` (median of repeats). Memory: the peak RSS of
+every job (Snakemake's benchmark files) against the mem_mb its rule declares. Writes
+results/benchmarks/pipeline.csv and memory.csv.
+"""
+
+import argparse
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from common import write_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fresh_copy(parent: Path, name: str) -> Path:
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    repo = parent / name
+    for path in filter(None, files.decode().split("\0")):
+        if (ROOT / path).is_file():
+            (repo / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / path, repo / path)
+    (repo / ".venv").symlink_to(ROOT / ".venv")
+    return repo
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def declared_memory() -> dict[str, int]:
+    """mem_mb of every rule, read from the rule files."""
+    declared = {}
+    for path in (ROOT / "workflow" / "rules").glob("*.smk"):
+        for rule, body in re.findall(r"^rule (\w+):\n((?:[ \t].*\n|\n)*)", path.read_text(), re.M):
+            found = re.search(r"mem_mb=(\d+)", body)
+            if found:
+                declared[rule] = int(found.group(1))
+    return declared
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    snakemake = str(ROOT / ".venv" / "bin" / "snakemake")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        walls = {}
+        for cores in (2, 1):
+            repo = fresh_copy(Path(tmp), f"cores{cores}")
+            walls[cores] = timed([snakemake, "--cores", str(cores)], repo)
+            rows.append({"measure": f"default config end to end, --cores {cores}", "seconds": walls[cores]})
+        repo = Path(tmp) / "cores2"
+        dry = statistics.median(timed([snakemake, "-n"], repo) for _ in range(args.repeats))
+        cached = statistics.median(timed(["make", "run"], repo) for _ in range(args.repeats))
+        rows += [{"measure": "snakemake -n on a finished run", "seconds": dry},
+                 {"measure": "cache-hit make run", "seconds": cached},
+                 {"measure": "speed-up --cores 1 -> --cores 2 (ratio)", "seconds": walls[1] / walls[2]}]
+        jobs = []
+        for tsv in (repo / "results" / "benchmarks").glob("*/*.tsv"):
+            row = pd.read_csv(tsv, sep="\t").iloc[-1]
+            jobs.append({"stage": tsv.parent.name, "key": tsv.stem, "seconds": row["s"], "max_rss_mb": row["max_rss"]})
+    jobs = pd.DataFrame(jobs)
+    serial = jobs["seconds"].sum()
+    rows.append({"measure": "sum of job times / wall time at --cores 2 (ratio)", "seconds": serial / walls[2]})
+    table = pd.DataFrame(rows)
+    write_table(table, "pipeline")
+
+    rule_of_stage = {"figures": "fig_*"}  # every figure rule shares the figures stage
+    declared = declared_memory()
+    memory = jobs.groupby("stage").agg(max_rss_mb=("max_rss_mb", "max"), jobs=("key", "count")).reset_index()
+    memory["declared_mem_mb"] = [max(v for k, v in declared.items() if k.startswith("fig_")) if s == "figures"
+                                 else declared.get(s) for s in memory["stage"]]
+    memory["declared_over_measured"] = memory["declared_mem_mb"] / memory["max_rss_mb"]
+    write_table(memory, "memory")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(memory.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"targets: snakemake -n <= 3 s ({dry:.2f}); cache-hit make run <= 10 s ({cached:.2f}); end to end <= 600 s "
+          f"({walls[2]:.0f}); --cores 1 -> 2 >= 1.6x ({walls[1] / walls[2]:.2f}x); peak RSS <= 2048 MB "
+          f"({memory['max_rss_mb'].max():.0f}); declared mem_mb within 2x of the peak: "
+          f"{int(memory['declared_over_measured'].between(1, 2).sum())} of {len(memory)} stages "
+          f"({rule_of_stage['figures']} rules counted as one)")
+
+
+if __name__ == "__main__":
+    main()
