@@ -14,7 +14,8 @@ lyapunov = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
 rows = (
     flow_claims(quadratic_flow, t["slope_margin"], t["z_match"])
     + step_size_claims(quadratic_flow, t["slope_margin"])
-    + flow_claims(pd.read_csv(stage.input("flow", "deviation.csv")), t["slope_margin"], t["z_match"])
+    + flow_claims(pd.concat([pd.read_csv(stage.input(name, "deviation.csv")) for name in stage.upstream
+                             if name.startswith("flow_")]), t["slope_margin"], t["z_match"])
     + quadratic_claims(pd.read_csv(stage.input("zeros", "zeros.csv")), pd.read_csv(stage.input("adam", "limits.csv")),
                        t["z_separation"], t["z_match"])
     + limit_claims(pd.read_csv(stage.input("field", "limits.csv")), t["z_separation"], t["z_match"])

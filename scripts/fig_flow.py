@@ -13,7 +13,8 @@ stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
 apply_style(p)
 quadratic = pd.read_csv(stage.input("quadratic", "deviation.csv"))
-table = pd.concat([quadratic[quadratic["kind"] == "start"], pd.read_csv(stage.input("flow", "deviation.csv"))])
+networks = [pd.read_csv(stage.input(name, "deviation.csv")) for name in stage.upstream if name.startswith("flow_")]
+table = pd.concat([quadratic[quadratic["kind"] == "start"], *networks])
 problems = list(table["network"].unique())
 order = ["adam", "gradient", "noiseless"]
 fig, axes = plt.subplots(2, len(problems), figsize=(4.2 * len(problems), 7.2), squeeze=False)

@@ -1,5 +1,5 @@
-"""Stage flow: from Adam iterates Theta_n, integrate the Adam flow, the gradient flow and the
-noiseless Adam flow over a window T of training time and record D(n, T) for each."""
+"""Stage flow, for one network: from Adam iterates Theta_n, integrate the Adam flow, the gradient
+flow and the noiseless Adam flow over a window T of training time and record D(n, T) for each."""
 
 import numpy as np
 import pandas as pd
@@ -12,31 +12,32 @@ from replication.store import Stage, load_arrays, save_table
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
+name = p["network"]
+problem = erm_problem(stage.input("data", "dataset.npz"), p)
+train = load_arrays(stage.input("train", "trajectories.npz"))
+_, gradient = problem.numpy_functions()
+crn = common_random_numbers(p, problem.n, p["batch_size"], "flow", name)
 
+
+def adam_field(theta):
+    return crn.estimate(problem.per_sample_gradients(torch.from_numpy(theta))).mean
+
+
+noiseless = noiseless_adam_field(gradient, p["adam"]["eps"])
+# The noiseless field is sign-like for small eps, which stalls adaptive solvers.
+solvers = {
+    "adam": lambda theta: integrate_flow(adam_field, theta, p["horizon"], rtol=1e-6, atol=1e-9),
+    "gradient": lambda theta: integrate_flow(gradient_flow_field(gradient), theta, p["horizon"], rtol=1e-6, atol=1e-9),
+    "noiseless": lambda theta: euler_flow(noiseless, theta, p["horizon"], p["euler_steps"]),
+}
 rows = []
-for name, net in p["networks"].items():
-    problem = erm_problem(stage.input("data", "dataset.npz"), net)
-    train = load_arrays(stage.input(f"train_{name}", "trajectories.npz"))
-    _, gradient = problem.numpy_functions()
-    crn = common_random_numbers(p, problem.n, p["batch_size"], "flow", name)
-
-    def adam_field(theta):
-        return crn.estimate(problem.per_sample_gradients(torch.from_numpy(theta))).mean
-
-    noiseless = noiseless_adam_field(gradient, p["adam"]["eps"])
-    # The noiseless field is sign-like for small eps, which stalls adaptive solvers.
-    solvers = {
-        "adam": lambda theta: integrate_flow(adam_field, theta, p["horizon"], rtol=1e-6, atol=1e-9),
-        "gradient": lambda theta: integrate_flow(gradient_flow_field(gradient), theta, p["horizon"], rtol=1e-6, atol=1e-9),
-        "noiseless": lambda theta: euler_flow(noiseless, theta, p["horizon"], p["euler_steps"]),
-    }
-    for r in np.flatnonzero(train["diverged_at"] < 0):
-        starts = [int(np.searchsorted(train["steps"], n)) for n in p["starts"]]
-        records = flow_deviations(train["times"][:, r], train["thetas"][:, r], starts, p["horizon"], solvers)
-        for record in records:
-            rows.append({"network": name, "overparametrized": net["overparametrized"], "run": int(r),
-                         "start": int(train["steps"][record.pop("index")]), **record})
-        stage.log(f"network {name} run {r}: " + ", ".join(
-            f"n={row['start']} {row['flow']} D={row['deviation']:.3e}" for row in rows[-len(records):]))
+for r in np.flatnonzero(train["diverged_at"] < 0):
+    starts = [int(np.searchsorted(train["steps"], n)) for n in p["starts"]]
+    records = flow_deviations(train["times"][:, r], train["thetas"][:, r], starts, p["horizon"], solvers)
+    for record in records:
+        rows.append({"network": name, "overparametrized": p["overparametrized"], "run": int(r),
+                     "start": int(train["steps"][record.pop("index")]), **record})
+    stage.log(f"network {name} run {r}: " + ", ".join(
+        f"n={row['start']} {row['flow']} D={row['deviation']:.3e}" for row in rows[-len(records):]))
 save_table(stage.output("deviation.csv"), pd.DataFrame(rows))
 stage.finish()

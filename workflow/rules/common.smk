@@ -143,18 +143,24 @@ LYAPUNOV = add_stage(
     },
     [("data", "data", DATA)] + _minima,
 )
-FLOW = add_stage(
-    "flow",
-    {
-        "adam": ADAM,
-        "field": FIELD,
-        "seed": C["seed"],
-        "batch_size": C["train"]["batch_size"],
-        "networks": C["networks"],
-        **C["flow"],
-    },
-    [("data", "data", DATA)] + _trained,
-)
+# One flow job per network: the flow integrations are the longest stage, and independent.
+FLOW = {
+    net_name: add_stage(
+        "flow",
+        {
+            "adam": ADAM,
+            "field": FIELD,
+            "seed": C["seed"],
+            "batch_size": C["train"]["batch_size"],
+            "network": net_name,
+            **net,
+            **C["flow"],
+        },
+        [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
+    )
+    for net_name, net in C["networks"].items()
+}
+_flows = [(f"flow_{n}", "flow", k) for n, k in FLOW.items()]
 Q = C["quadratic"]
 QUAD_ZEROS = add_stage(
     "quadratic_zeros",
@@ -222,7 +228,7 @@ WIDTHS = add_stage(
 
 # What each figure draws from; each figure has its own script and key.
 FIGURE_INPUTS = {
-    "F1_flow": [("flow", "flow", FLOW), ("quadratic", "quadratic_flow", QUAD_FLOW)],
+    "F1_flow": _flows + [("quadratic", "quadratic_flow", QUAD_FLOW)],
     "F2_zeros": [
         ("zeros", "quadratic_zeros", QUAD_ZEROS),
         ("adam", "quadratic_adam", QUAD_ADAM),
@@ -252,12 +258,12 @@ CLAIMS = add_stage(
         ("adam", "quadratic_adam", QUAD_ADAM),
         ("field", "vector_field", FIELD_PATH),
         ("lyapunov", "lyapunov_pl", LYAPUNOV),
-        ("flow", "flow", FLOW),
         ("quadratic_flow", "quadratic_flow", QUAD_FLOW),
         ("capture", "capture", CAPTURE),
         ("widths", "width_sweep", WIDTHS),
         ("rates", "quadratic_rates", RATES),
     ]
+    + _flows
     + _trained,
 )
 
