@@ -46,6 +46,15 @@ def clopper_pearson(successes: int, n: int, level: float = 0.95) -> tuple[float,
     return float(low), float(high)
 
 
+def _all_row(successes: int, n: int, units: str, **fields) -> dict:
+    """A claim that holds for every one of n cases: the fraction with its Clopper-Pearson 95%
+    interval; supported when all pass, contradicted when the interval excludes 1."""
+    low, high = clopper_pearson(successes, n)
+    verdict = "supported" if successes == n else ("contradicted" if high < 1 else "inconclusive")
+    return _row(estimate=successes / n, ci_low=low, ci_high=high, threshold=f"= 1 (all {units})", verdict=verdict,
+                n=n, **fields)
+
+
 def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, z_strong: float, z_weak: float) -> list[dict]:
     """Corollary 1.10 on the 1-D stochastic quadratic (figure F2)."""
     rows = []
@@ -205,16 +214,12 @@ def lyapunov_claims(table: pd.DataFrame) -> list[dict]:
         control = not bool(sub["overparametrized"].iloc[0])
         corner = sub[(sub["radius"] == sub["radius"].min()) & (sub["batch_size"] == sub["batch_size"].max())]
         negative = int((corner["derivative"] + 1.96 * corner["derivative_se"] < 0).sum())
-        n = len(corner)
-        low, high = clopper_pearson(negative, n)
-        verdict = "supported" if negative == n else ("contradicted" if high < 1 else "inconclusive")
-        rows.append(_row(
-            id=f"F4.lyapunov.{network}", reference="Theorems 2.1, 2.4",
+        rows.append(_all_row(
+            negative, len(corner), "points", id=f"F4.lyapunov.{network}", reference="Theorems 2.1, 2.4",
             statement=f"{network} network: grad F . f < 0 at every point at r={corner['radius'].iloc[0]:g}, "
                       f"M={corner['batch_size'].iloc[0]} around the polished points",
             statistic="fraction of points with 95% upper bound of grad F . f below 0",
-            estimate=negative / n, ci_low=low, ci_high=high, threshold="= 1 (all points)",
-            verdict=verdict, is_control=control, figure="F4_lyapunov", n=n))
+            is_control=control, figure="F4_lyapunov"))
         radii, sizes = sorted(sub["radius"].unique()), sorted(sub["batch_size"].unique())
         r0 = lyapunov_radius(sub, sizes[-1])
         bracket = (r0, radii[radii.index(r0) + 1] if radii.index(r0) + 1 < len(radii) else np.inf) if r0 else (0.0, radii[0])
@@ -274,15 +279,11 @@ def capture_claims(capture: pd.DataFrame, reduction: float, tol: float) -> list[
     for network, sub in capture.groupby("network"):
         ends = sub.sort_values("step").groupby("run")["loss"].agg(["first", "last"])
         captured = int(((ends["last"] <= ends["first"] / reduction) & (ends["last"] < tol)).sum())
-        n = len(ends)
-        low, high = clopper_pearson(captured, n)
-        rows.append(_row(
-            id=f"F6.capture.{network}", reference="Corollary 1.11, Theorem 2.4",
+        rows.append(_all_row(
+            captured, len(ends), "runs", id=f"F6.capture.{network}", reference="Corollary 1.11, Theorem 2.4",
             statement=f"{network} network: Adam started at theta* + r u (r={sub['radius'].iloc[0]:g}) drives F down "
                       f"(final F <= F(start)/{reduction:g} and < {tol:g})", statistic="fraction of runs",
-            estimate=captured / n, ci_low=low, ci_high=high, threshold="= 1 (all runs)",
-            verdict="supported" if captured == n else ("contradicted" if high < 1 else "inconclusive"),
-            is_control=not bool(sub["overparametrized"].iloc[0]), figure="F6_capture", n=n))
+            is_control=not bool(sub["overparametrized"].iloc[0]), figure="F6_capture"))
     return rows
 
 
@@ -293,15 +294,12 @@ def width_claims(widths: pd.DataFrame, tol: float) -> list[dict]:
     final = widths[~widths["diverged"]].sort_values("step").groupby(["width", "run"]).last().reset_index()
     for width, control in ((final["width"].max(), False), (final["width"].min(), True)):
         sub = final[final["width"] == width]
-        converged, n = int((sub["loss"] < tol).sum()), len(sub)
-        low, high = clopper_pearson(converged, n)
-        rows.append(_row(
-            id=f"F6.converges.width={width}", reference="Theorem 2.4",
+        rows.append(_all_row(
+            int((sub["loss"] < tol).sum()), len(sub), "runs", id=f"F6.converges.width={width}",
+            reference="Theorem 2.4",
             statement=f"width {width} (d/N = {sub['dim'].iloc[0] / sub['n'].iloc[0]:.3g}): every run from random "
                       f"initialisation reaches F < {tol:g}", statistic="fraction of runs",
-            estimate=converged / n, ci_low=low, ci_high=high, threshold="= 1 (all runs)",
-            verdict="supported" if converged == n else ("contradicted" if high < 1 else "inconclusive"),
-            is_control=control, figure="F6_capture", n=n))
+            is_control=control, figure="F6_capture"))
     return rows
 
 
