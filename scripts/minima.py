@@ -33,6 +33,8 @@ for r, theta in enumerate(train["thetas"][-1]):
     grad_norms.append(g)
     runs.append(r)
 losses = np.array(losses)
+if p["overparametrized"] and not np.any(losses <= p["tol"]):
+    raise RuntimeError(f"no run of network {p['network']} reached F <= {p['tol']}; the minimum set was not found")
 # For a control network: next to each run's critical point, the zeros of two independent
 # common-random-numbers fields (the second is the control of F3); NaN where none is found.
 zeros = np.empty((0, 2, problem.dim))
