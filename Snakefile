@@ -21,6 +21,18 @@ include: "workflow/rules/claims.smk"
 report: "workflow/report/workflow.rst"
 
 
+# Figures and claims take seconds: on a cluster they run on the submitting host, not as jobs.
+localrules:
+    fig_flow,
+    fig_zeros,
+    fig_field_path,
+    fig_lyapunov,
+    fig_pl,
+    fig_capture,
+    fig_rates,
+    claims,
+
+
 rule all:
     default_target: True
     input:

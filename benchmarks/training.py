@@ -8,9 +8,7 @@ steps; writes results/benchmarks/training.csv.
 """
 
 import argparse
-import time
 
-import numpy as np
 import pandas as pd
 import torch
 from torch.nn.utils import parameters_to_vector, vector_to_parameters

@@ -2,6 +2,24 @@ import pytest
 import torch
 
 from adam_ode.erm import MLP, ERMProblem, make_dataset
+from helpers import LONG, TINY, checksums, copy_repository, overlay, snakemake
+
+
+@pytest.fixture(scope="session")
+def tiny_reference(tmp_path_factory):
+    """The tiny config run once locally on two cores: (repository, checksums of its results).
+    Tests may damage the repository; the checksums are taken before any can."""
+    repo = copy_repository(tmp_path_factory.mktemp("reference"))
+    snakemake(repo, "--cores", "2", *TINY)
+    return repo, checksums(repo)
+
+
+@pytest.fixture(scope="session")
+def long_reference(tmp_path_factory):
+    """Checksums of the tiny config with LONG training (jobs long enough to be killed mid-run)."""
+    repo = copy_repository(tmp_path_factory.mktemp("long"))
+    snakemake(repo, "--cores", "2", *overlay(repo, "long.yaml", LONG))
+    return checksums(repo)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 TINY = ["--configfile", "config/test.yaml"]
+LONG = {"train": {"steps": 8000}}  # an overlay of the tiny config whose training runs for seconds
 
 
 def copy_repository(dest: Path) -> Path:
@@ -24,8 +25,9 @@ def copy_repository(dest: Path) -> Path:
     return dest
 
 
-def snakemake(repo: Path, *args, check=True) -> subprocess.CompletedProcess:
-    result = subprocess.run([SNAKEMAKE, *args], cwd=repo, capture_output=True, text=True)
+def snakemake(repo: Path, *args, check=True, env=None, timeout=None) -> subprocess.CompletedProcess:
+    result = subprocess.run([SNAKEMAKE, *args], cwd=repo, capture_output=True, text=True, env=env,
+                            timeout=timeout)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result

@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from helpers import (BAD_CONFIGS, ROOT, SNAKEMAKE, TINY, checksums, copy_repository, overlay, set_key,
+from helpers import (BAD_CONFIGS, LONG, ROOT, SNAKEMAKE, TINY, checksums, copy_repository, overlay, set_key,
                      snakemake)
 
 
@@ -31,23 +31,15 @@ def test_bad_config_stops_before_any_job_with_one_line(clean_repo, key, value, m
     assert not (clean_repo / "results").exists()
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The tiny config run once on two cores: the reference checksums."""
-    repo = copy_repository(tmp_path_factory.mktemp("reference"))
-    snakemake(repo, "--cores", "2", *TINY)
-    return repo, checksums(repo)
-
-
-def test_same_config_on_one_core_is_bit_identical(reference, tmp_path):
-    _, expected = reference
+def test_same_config_on_one_core_is_bit_identical(tiny_reference, tmp_path):
+    _, expected = tiny_reference
     repo = copy_repository(tmp_path)
     snakemake(repo, "--cores", "1", *TINY)
     assert checksums(repo) == expected
 
 
-def test_verify_names_damaged_results_and_the_rerun_recomputes_them(reference):
-    repo, expected = reference
+def test_verify_names_damaged_results_and_the_rerun_recomputes_them(tiny_reference):
+    repo, expected = tiny_reference
     verify = [sys.executable, "-m", "replication.verify", "results"]
     assert subprocess.run(verify, cwd=repo, capture_output=True).returncode == 0
     truncated = next((repo / "results" / "train").glob("*/trajectories.npz"))
@@ -66,16 +58,6 @@ def test_verify_names_damaged_results_and_the_rerun_recomputes_them(reference):
     assert subprocess.run(verify, cwd=repo, capture_output=True).returncode == 0
     recomputed = {k: v for k, v in checksums(repo).items() if not k.startswith("results/quarantine/")}
     assert recomputed == expected
-
-
-LONG = {"train": {"steps": 8000}}
-
-
-@pytest.fixture(scope="module")
-def long_reference(tmp_path_factory):
-    repo = copy_repository(tmp_path_factory.mktemp("long"))
-    snakemake(repo, "--cores", "2", *overlay(repo, "long.yaml", LONG))
-    return checksums(repo)
 
 
 @pytest.mark.parametrize("stage, marker, output", [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -25,31 +26,39 @@ def _module_file(name: str, src: Path) -> Path | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def _imported_files(path: Path, src: Path, packages: tuple[str, ...]) -> tuple[Path, ...]:
+    """Files of the ``packages`` modules that ``path`` imports directly (parsed once per run:
+    every stage's digest walks the same library modules)."""
+    package = ".".join(path.relative_to(src).with_suffix("").parts[:-1]) if src in path.parents else ""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            base = ".".join(parts + ([node.module] if node.module else []))
+            names = [base] + [f"{base}.{a.name}" for a in node.names]
+        for name in names:
+            if name.split(".")[0] in packages:
+                parts = name.split(".")
+                for i in range(1, len(parts) + 1):
+                    module = _module_file(".".join(parts[:i]), src)
+                    if module is not None:
+                        found.append(module)
+    return tuple(found)
+
+
 def code_files(script: Path, src: Path, packages=("adam_ode", "replication")) -> list[Path]:
     """The script and every module of ``packages`` under ``src`` it imports, transitively."""
     seen: dict[Path, None] = {}
     todo = [Path(script)]
     while todo:
         path = todo.pop()
-        if path in seen:
-            continue
-        seen[path] = None
-        package = ".".join(path.relative_to(src).with_suffix("").parts[:-1]) if src in path.parents else ""
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
-                base = ".".join(parts + ([node.module] if node.module else []))
-                names = [base] + [f"{base}.{a.name}" for a in node.names]
-            for name in names:
-                if name.split(".")[0] in packages:
-                    parts = name.split(".")
-                    for i in range(1, len(parts) + 1):
-                        found = _module_file(".".join(parts[:i]), src)
-                        if found is not None:
-                            todo.append(found)
+        if path not in seen:
+            seen[path] = None
+            todo.extend(_imported_files(path, Path(src), tuple(packages)))
     return sorted(seen)
 
 

@@ -63,7 +63,7 @@ def benchmark_tables(directory: Path) -> str | None:
               "field": "Field estimation to 1% median relative SE against brute force (benchmarks/field.py)",
               "field_scaling": "Field estimation cost per sequence as N and d grow (benchmarks/field.py)",
               "pipeline": "Pipeline overhead on the default config (benchmarks/pipeline.py)",
-              "memory": "Peak memory per stage against the declared mem_mb (benchmarks/pipeline.py)"}
+              "memory": "Peak memory and time per stage against the declared mem_mb and runtime (benchmarks/pipeline.py)"}
     return "\n\n".join(f"**{titles[name]}**\n\n{_markdown(pd.read_csv(directory / f'{name}.csv'))}" for name in names)
 
 

@@ -11,8 +11,8 @@ rule capture:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=30,
+        mem_mb=per_attempt(500),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("capture"),
     script:
@@ -32,8 +32,8 @@ rule width_sweep:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=450,
-        runtime=30,
+        mem_mb=per_attempt(450),
+        runtime=per_attempt(20),
     params:
         stage=stage_spec("width_sweep"),
     script:

@@ -18,8 +18,8 @@ rule claims:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=250,
-        runtime=5,
+        mem_mb=per_attempt(250),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("claims"),
     script:

@@ -73,6 +73,13 @@ def out(stage, *files):
     ]
 
 
+def per_attempt(amount):
+    """mem_mb or runtime of a job: the size measured on the default run, times the attempt,
+    so a job killed for memory or time is retried with more (the profiles set retries).
+    """
+    return lambda wildcards, attempt: amount * attempt
+
+
 def log_of(stage):
     return f"{RESULTS}/logs/{stage}/{{key}}.log"
 

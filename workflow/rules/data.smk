@@ -9,8 +9,8 @@ rule data:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=350,
-        runtime=5,
+        mem_mb=per_attempt(350),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("data"),
     script:

@@ -17,8 +17,8 @@ rule fig_flow:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=350,
-        runtime=5,
+        mem_mb=per_attempt(350),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
     script:
@@ -44,8 +44,8 @@ rule fig_zeros:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=350,
-        runtime=5,
+        mem_mb=per_attempt(350),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
     script:
@@ -71,8 +71,8 @@ rule fig_field_path:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=350,
-        runtime=5,
+        mem_mb=per_attempt(350),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
     script:
@@ -98,8 +98,8 @@ rule fig_lyapunov:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=350,
-        runtime=5,
+        mem_mb=per_attempt(350),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
     script:
@@ -125,8 +125,8 @@ rule fig_pl:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=350,
-        runtime=5,
+        mem_mb=per_attempt(350),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
     script:
@@ -152,8 +152,8 @@ rule fig_capture:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=350,
-        runtime=5,
+        mem_mb=per_attempt(350),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
     script:
@@ -179,8 +179,8 @@ rule fig_rates:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=350,
-        runtime=5,
+        mem_mb=per_attempt(350),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
     script:

@@ -11,8 +11,8 @@ rule lyapunov_pl:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=600,
-        runtime=60,
+        mem_mb=per_attempt(600),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("lyapunov_pl"),
     script:

@@ -11,8 +11,8 @@ rule minima:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=550,
-        runtime=30,
+        mem_mb=per_attempt(550),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("minima"),
     script:

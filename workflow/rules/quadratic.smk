@@ -9,8 +9,8 @@ rule quadratic_zeros:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=450,
-        runtime=30,
+        mem_mb=per_attempt(450),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("quadratic_zeros"),
     script:
@@ -28,8 +28,8 @@ rule quadratic_adam:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=60,
+        mem_mb=per_attempt(500),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("quadratic_adam"),
     script:
@@ -49,8 +49,8 @@ rule quadratic_flow:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=800,
-        runtime=30,
+        mem_mb=per_attempt(800),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("quadratic_flow"),
     script:
@@ -70,8 +70,8 @@ rule quadratic_rates:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=550,
-        runtime=30,
+        mem_mb=per_attempt(550),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("quadratic_rates"),
     script:

@@ -11,8 +11,8 @@ rule train:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=450,
-        runtime=30,
+        mem_mb=per_attempt(450),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("train"),
     script:

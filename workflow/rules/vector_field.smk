@@ -11,8 +11,8 @@ rule vector_field:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=600,
-        runtime=30,
+        mem_mb=per_attempt(600),
+        runtime=per_attempt(10),
     params:
         stage=stage_spec("vector_field"),
     script:
