@@ -110,6 +110,9 @@ class LocalSlurm:
             self._daemon("slurmd", ["slurmd", "-D", "-f", str(self.conf), "-N", self.node])
             _wait("slurmd", lambda: _answers("sinfo", "-h", "-o", "%T", expect="idle", env=self.env),
                   process=self._procs["slurmd"])
+        except RuntimeError as error:
+            self.stop()
+            raise RuntimeError(f"{error} (daemon logs: {self.state / 'log'})") from error
         except BaseException:
             self.stop()
             raise

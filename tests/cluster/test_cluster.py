@@ -17,9 +17,9 @@ import pytest
 from helpers import LONG, SNAKEMAKE, TINY, checksums, copy_repository, overlay, planned_jobs, snakemake
 from local_slurm import LocalSlurm, Unavailable
 
-# Tiny jobs finish in seconds: check their state after 5 s, not the plugin's default 40 s.
+# Tiny jobs finish in seconds: poll their state every few seconds, not every 40 s (slurm) or 10 s.
 SLURM = ["--profile", "profiles/slurm", "--slurm-init-seconds-before-status-checks", "5"]
-GENERIC = ["--profile", "profiles/cluster-generic"]
+GENERIC = ["--profile", "profiles/cluster-generic", "--seconds-between-status-checks", "2"]
 TIMEOUT = 600
 
 
