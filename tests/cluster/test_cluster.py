@@ -58,7 +58,7 @@ def sacct_states(cluster, ids: list[str], settled=("COMPLETED", "FAILED", "CANCE
     deadline = time.time() + timeout
     while True:
         lines = subprocess.run(["sacct", "-n", "-X", "-P", "-o", "JobID,State", "-j", ",".join(ids)],
-                               env=cluster.env, capture_output=True, text=True, check=True).stdout.split()
+                               env=cluster.env, capture_output=True, text=True, check=True).stdout.splitlines()
         states = dict(line.split("|") for line in lines)
         states = {job: state.split()[0] for job, state in states.items()}  # "CANCELLED by 0"
         if set(states) == set(ids) and all(s in settled for s in states.values()) or time.time() > deadline:

@@ -12,7 +12,7 @@ rule flow:
     threads: 1
     resources:
         mem_mb=per_attempt(600),
-        runtime=per_attempt(40),
+        runtime=per_attempt(50),
     params:
         stage=stage_spec("flow"),
     script:
