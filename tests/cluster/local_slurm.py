@@ -210,23 +210,15 @@ class LocalSlurm:
 
     # -- stop ----------------------------------------------------------------------------------
     def stop(self) -> None:
-        """Cancel every job, then end the daemons this object started, newest first."""
+        """Cancel every job, then end the daemons this cluster started, newest first."""
         if "slurmctld" in self.pids:
             subprocess.run(["scancel", "--full", "--user", "root"], env=self.env, capture_output=True)
-        stop_pids(self.pids)
+        for name in reversed(list(self.pids)):
+            _terminate(self.pids[name])
         self.pids = {}
-        unlink_system_conf(self.conf)
+        if SYSTEM_CONF.is_symlink() and Path(os.readlink(SYSTEM_CONF)) == self.conf:
+            SYSTEM_CONF.unlink()
         (self.state / "pids.json").unlink(missing_ok=True)
-
-
-def unlink_system_conf(conf: Path) -> None:
-    if SYSTEM_CONF.is_symlink() and Path(os.readlink(SYSTEM_CONF)) == conf:
-        SYSTEM_CONF.unlink()
-
-
-def stop_pids(pids: dict[str, int]) -> None:
-    for name in reversed(list(pids)):
-        _terminate(pids[name])
 
 
 def _terminate(pid: int, timeout: float = 15) -> None:
@@ -267,11 +259,9 @@ def main(argv=None) -> int:
         pids = args.state / "pids.json"
         if not pids.exists():
             sys.exit(f"no cluster started from {args.state} (no pids.json)")
-        subprocess.run(["scancel", "--full", "--user", "root"], capture_output=True,
-                       env={**os.environ, "SLURM_CONF": str(args.state / "slurm.conf")})
-        stop_pids(json.loads(pids.read_text()))
-        pids.unlink()
-        unlink_system_conf((args.state / "slurm.conf").resolve())
+        cluster = LocalSlurm(args.state)
+        cluster.pids = json.loads(pids.read_text())
+        cluster.stop()
     return 0
 
 
