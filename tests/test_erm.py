@@ -2,7 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from adam_ode.erm import MLP, make_dataset
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
+
+from adam_ode.erm import ACTIVATIONS, MLP, ERMProblem, make_dataset
+
+MODULES = {"tanh": torch.nn.Tanh, "softplus": torch.nn.Softplus, "sigmoid": torch.nn.Sigmoid, "silu": torch.nn.SiLU}
 
 
 def test_per_sample_gradients_match_autograd(small_erm):
@@ -71,3 +75,31 @@ def test_bad_input_is_rejected(call, name):
 def test_minibatch_size_must_be_positive(small_erm):
     with pytest.raises(ValueError, match="batch_size"):
         small_erm.minibatch_indices(1, 0, torch.Generator())
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("widths", [(1, 6, 1), (3, 5, 4, 2), (2, 1, 3), (1, 1, 1)])
+def test_hand_written_reverse_mode_matches_torch_nn_and_autograd(widths, activation):
+    """Output and gradient of the mean loss against torch.nn.Sequential with autograd (same
+    parameter layout), for single and batched theta, including the widths of 1 that take the
+    broadcasting paths instead of bmm."""
+    x, y = make_dataset(7, widths[0], seed=1, target="quadratic")
+    y = y.expand(-1, widths[-1]) * torch.arange(1.0, widths[-1] + 1, dtype=torch.float64)
+    problem = ERMProblem(MLP(widths, activation), x, y)
+    theta = problem.net.init(3, torch.Generator().manual_seed(5))
+    theta = theta + 0.1 * torch.randn(theta.shape, generator=torch.Generator().manual_seed(6), dtype=theta.dtype)
+    layers = []
+    for k, (inp, out) in enumerate(zip(widths[:-1], widths[1:])):
+        layers += [torch.nn.Linear(inp, out)] + ([MODULES[activation]()] if k < len(widths) - 2 else [])
+    model = torch.nn.Sequential(*layers).double()
+    batched = problem.gradient(theta)
+    for r in range(3):
+        vector_to_parameters(theta[r].clone(), model.parameters())
+        model.zero_grad()
+        loss = ((model(x) - y) ** 2).sum(dim=-1).mean()
+        loss.backward()
+        reference = parameters_to_vector(p.grad for p in model.parameters())
+        torch.testing.assert_close(problem.net(theta[r], x), model(x).detach(), rtol=1e-13, atol=1e-14)
+        torch.testing.assert_close(problem.loss(theta[r]), loss.detach(), rtol=1e-13, atol=1e-14)
+        torch.testing.assert_close(problem.gradient(theta[r]), reference, rtol=1e-12, atol=1e-13)
+        torch.testing.assert_close(batched[r], reference, rtol=1e-12, atol=1e-13)
