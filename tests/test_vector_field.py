@@ -97,9 +97,12 @@ def test_common_random_numbers(small_erm):
     theta = small_erm.net.init(2, torch.Generator().manual_seed(3))
     J0, J1 = (small_erm.per_sample_gradients(t).numpy() for t in theta)
     crn = ERMCommonRandomNumbers(small_erm.n, 2, ALPHA, BETA, EPS, n_samples=130, seed=9)
+    crn_cv = ERMCommonRandomNumbers(small_erm.n, 2, ALPHA, BETA, EPS, n_samples=130, seed=9, control_variate=True)
     for J in (J0, J1):
-        direct = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=130, seed=9)
-        np.testing.assert_allclose(crn.estimate(J).mean, direct.mean, rtol=1e-13, atol=1e-15)
+        for estimator, cv in ((crn, False), (crn_cv, True)):
+            direct = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=130, seed=9, control_variate=cv)
+            np.testing.assert_allclose(estimator.estimate(J).mean, direct.mean, rtol=1e-13, atol=1e-15)
+            np.testing.assert_allclose(estimator.estimate(J).stderr, direct.stderr, rtol=1e-13, atol=1e-15)
     other_seed = erm_adam_field(J0, 2, ALPHA, BETA, EPS, n_samples=130, seed=10)
     assert not np.allclose(other_seed.mean, crn.estimate(J0).mean)
 

@@ -278,13 +278,15 @@ class ERMCommonRandomNumbers:
     """The ERM field estimator with its index sequences drawn once, for reuse at many theta.
 
     Holds w (S, N) and P (S, N, N): memory 8 S N^2 bytes. ``estimate(J)`` then costs
-    S N^2 d operations, with no new randomness.
+    S N^2 d operations, with no new randomness. ``control_variate`` as in ``erm_adam_field``;
+    the fitted coefficients are smooth in J, so theta -> estimate stays smooth.
     """
 
     def __init__(self, n: int, batch_size: int, alpha: float, beta: float, eps: float,
-                 n_samples: int, seed: int, tol: float = 1e-6, memory_budget: int = MEMORY_BUDGET):
+                 n_samples: int, seed: int, tol: float = 1e-6, memory_budget: int = MEMORY_BUDGET,
+                 control_variate: bool = False):
         _check(alpha, beta, eps, n_samples)
-        self.memory_budget = memory_budget
+        self.memory_budget, self.control_variate = memory_budget, control_variate
         if int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size}")
         self.batch_size, self.alpha, self.beta, self.eps = batch_size, alpha, beta, eps
@@ -297,7 +299,8 @@ class ERMCommonRandomNumbers:
         jac = _as_jacobian(J)
         m, v = _erm_sums(self.w, self.pairs, jac, self.memory_budget)
         return _estimate(m, v, _erm_second_moment(jac, self.batch_size),
-                         self.alpha, self.beta, self.eps, *self.n_terms)
+                         self.alpha, self.beta, self.eps, *self.n_terms,
+                         jac.mean(dim=0).numpy() if self.control_variate else None)
 
 
 class QuadraticCommonRandomNumbers:

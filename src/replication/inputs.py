@@ -22,4 +22,5 @@ def common_random_numbers(params: dict, n: int, batch_size: int, *labels) -> ERM
     sequences seeded from the config's root seed and ``labels``."""
     a, field = params["adam"], params["field"]
     return ERMCommonRandomNumbers(n, batch_size, a["alpha"], a["beta"], a["eps"], field["n_samples"],
-                                  seed_for(params["seed"], *labels), field["tol"])
+                                  seed_for(params["seed"], *labels), field["tol"],
+                                  control_variate=field["control_variate"])
