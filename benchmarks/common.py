@@ -1,12 +1,14 @@
 """Shared by the benchmark scripts: median wall time over repeats, and the CSV they write."""
 
+import os
 import statistics
 import time
 from pathlib import Path
 
 import pandas as pd
 
-OUT = Path(__file__).resolve().parents[1] / "results" / "benchmarks"
+# BENCHMARK_OUT redirects the tables (the smoke tests write to a temporary directory).
+OUT = Path(os.environ.get("BENCHMARK_OUT", Path(__file__).resolve().parents[1] / "results" / "benchmarks"))
 
 
 def median_time(function, repeats: int) -> float:

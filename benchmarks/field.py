@@ -59,6 +59,8 @@ def main() -> None:
     parser.add_argument("--brute-samples", type=int, default=32)
     parser.add_argument("--fast-samples", type=int, default=1024)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ns", type=int, nargs="+", default=[32, 64, 128, 256, 512, 1024], help="N of the cost curve")
+    parser.add_argument("--ds", type=int, nargs="+", default=[200, 2000, 20000], help="d of the cost curve")
     args = parser.parse_args()
     J = jacobian(32, 64)
     k_alpha, k_beta = truncation_lengths(ALPHA, BETA, TOL)
@@ -96,7 +98,7 @@ def main() -> None:
     # Cost per sequence as N and d grow, with random Jacobians (cost does not depend on values).
     rng = np.random.default_rng(0)
     scaling = []
-    for n, d in [(n, 193) for n in (32, 64, 128, 256, 512, 1024)] + [(32, d) for d in (200, 2000, 20000)]:
+    for n, d in [(n, 193) for n in args.ns] + [(32, d) for d in args.ds]:
         J = rng.standard_normal((n, d))
         samples = 64
         fast_s = median_time(lambda: erm_adam_field(J, M, ALPHA, BETA, EPS, samples, 3, TOL), 1) / samples
