@@ -11,7 +11,7 @@ rule flow:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(600),
+        mem_mb=per_attempt(500),
         runtime=per_attempt(50),
     params:
         stage=stage_spec("flow"),

@@ -11,7 +11,7 @@ rule lyapunov_pl:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(600),
+        mem_mb=per_attempt(500),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("lyapunov_pl"),

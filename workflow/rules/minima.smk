@@ -11,7 +11,7 @@ rule minima:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(550),
+        mem_mb=per_attempt(450),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("minima"),

@@ -11,7 +11,7 @@ rule vector_field:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(600),
+        mem_mb=per_attempt(500),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("vector_field"),
