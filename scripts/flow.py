@@ -24,9 +24,11 @@ def adam_field(theta):
 
 
 noiseless = noiseless_adam_field(gradient, p["adam"]["eps"])
-# The noiseless field is sign-like for small eps, which stalls adaptive solvers.
+# Near the minimum set the Adam flow is stiff: from n = 10000 RK45 needed 7778 field evaluations,
+# BDF 1170, for the same D to 1e-5. The noiseless field is sign-like for small eps, which stalls
+# adaptive solvers.
 solvers = {
-    "adam": lambda theta: integrate_flow(adam_field, theta, p["horizon"], rtol=1e-6, atol=1e-9),
+    "adam": lambda theta: integrate_flow(adam_field, theta, p["horizon"], method="BDF", rtol=1e-6, atol=1e-9),
     "gradient": lambda theta: integrate_flow(gradient_flow_field(gradient), theta, p["horizon"], rtol=1e-6, atol=1e-9),
     "noiseless": lambda theta: euler_flow(noiseless, theta, p["horizon"], p["euler_steps"]),
 }
