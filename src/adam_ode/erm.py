@@ -17,19 +17,12 @@ from functools import cached_property
 
 import torch
 
+# sigma and sigma'(z), the latter from the pre-activation z and the activation a = sigma(z).
 ACTIVATIONS = {
-    "tanh": torch.tanh,
-    "softplus": torch.nn.functional.softplus,
-    "sigmoid": torch.sigmoid,
-    "silu": torch.nn.functional.silu,
-}
-
-# sigma'(z), from the pre-activation z and the activation a = sigma(z).
-SLOPES = {
-    "tanh": lambda z, a: 1 - a * a,
-    "softplus": lambda z, a: torch.sigmoid(z),
-    "sigmoid": lambda z, a: a * (1 - a),
-    "silu": lambda z, a: (s := torch.sigmoid(z)) * (1 + z * (1 - s)),
+    "tanh": (torch.tanh, lambda z, a: 1 - a * a),
+    "softplus": (torch.nn.functional.softplus, lambda z, a: torch.sigmoid(z)),
+    "sigmoid": (torch.sigmoid, lambda z, a: a * (1 - a)),
+    "silu": (torch.nn.functional.silu, lambda z, a: (s := torch.sigmoid(z)) * (1 + z * (1 - s))),
 }
 
 
@@ -100,17 +93,15 @@ class MLP:
     def _forward(self, theta: torch.Tensor, x: torch.Tensor, keep: bool):
         """Output (R, B, out) of a batch of parameters, with each layer's input and sigma' if ``keep``."""
         h = x if x.ndim == 3 else x.expand(theta.shape[0], *x.shape)
-        act, slope = ACTIVATIONS[self.activation], SLOPES[self.activation]
+        act, slope = ACTIVATIONS[self.activation]
         layers = list(self._layers(theta))
         inputs, slopes = [], []
         for k, (w, b) in enumerate(layers):
             inputs.append(h)
             z = _bmm(h, w.transpose(1, 2)).add_(b)
-            h = z
-            if k < len(layers) - 1:
-                h = act(z)
-                if keep:
-                    slopes.append(slope(z, h))
+            h = act(z) if k < len(layers) - 1 else z
+            if keep and k < len(layers) - 1:
+                slopes.append(slope(z, h))
         return h, layers, inputs, slopes
 
     def __call__(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
