@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test figures verify readme bench clean-venv
+.PHONY: run stability test figures verify readme bench clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ run: $(STAMP)
 	$(BIN)/snakemake --cores all $(ARGS)
 	$(BIN)/snakemake --cores all --report results/report.html $(ARGS)
 	@cat results/current/latest/claims.md
+
+stability: $(STAMP)
+	$(BIN)/snakemake all_seeds --cores all $(ARGS)
+	@cat results/current/latest/stability.md
 
 figures: $(STAMP)
 	$(BIN)/snakemake figures --cores all $(ARGS)

@@ -16,6 +16,7 @@ include: "workflow/rules/quadratic.smk"
 include: "workflow/rules/capture.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/stability.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -31,6 +32,7 @@ localrules:
     fig_capture,
     fig_rates,
     claims,
+    stability,
 
 
 rule all:
@@ -45,6 +47,14 @@ rule figures:
     input:
         figure_files(),
         claims_files(),
+
+
+# make stability: the whole pipeline at every root seed of the stability section.
+rule all_seeds:
+    input:
+        stage_files(),
+        figure_files(),
+        stability_files(),
 
 
 onsuccess:

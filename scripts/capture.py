@@ -41,6 +41,7 @@ for name, net in p["networks"].items():
             rows.append({"network": name, "overparametrized": net["overparametrized"], "radius": radius,
                          "radius_measured": measured is not None, "minimum": int(keep[run // p["directions"]]),
                          "run": run, "step": int(step), "time": float(path.times[k, run]), "loss": float(losses[k, run]),
+                         "floor": problem.loss_floor,
                          "diverged": bool(path.diverged_at[run] >= 0)})
     stage.log(f"network {name}: r={radius:g} ({'measured' if measured is not None else 'no measured neighbourhood'}), "
               f"{len(starts)} runs, median F {np.median(losses[0]):.3e} -> {np.median(losses[-1]):.3e}")

@@ -2,29 +2,35 @@
 
 import pandas as pd
 
-from replication.claims import (as_markdown, capture_claims, excluded_runs, flow_claims, limit_claims,
-                                lyapunov_claims, pl_claims, quadratic_claims, rate_claims, step_size_claims,
+from replication.claims import (CONFLICTING, capture_claims, excluded_runs, flow_claims, limit_claims, lyapunov_claims,
+                                network_controls, pl_claims, quadratic_claims, rate_claims, step_size_claims,
                                 width_claims)
+from replication.dashboard import as_markdown
 from replication.store import Stage, atomic_write, load_arrays, save_table
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
-t = stage.params["claims"]
+c = stage.params["claims"]
+controls = network_controls(stage.params["networks"])
+# F4 and F6 compare minimum sets: interpolating networks (claims) and conflicting data (controls);
+# F5 compares the minimum set with an underparametrized critical point.
+overparametrized = [name for name, net in stage.params["networks"].items() if net["overparametrized"]]
 quadratic_flow = pd.read_csv(stage.input("quadratic_flow", "deviation.csv"))
 lyapunov = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
+capture = pd.read_csv(stage.input("capture", "capture.csv"))
 rows = (
-    flow_claims(quadratic_flow, t["slope_margin"], t["z_match"])
-    + step_size_claims(quadratic_flow, t["slope_margin"])
+    flow_claims(quadratic_flow, c["slope_margin"])
+    + step_size_claims(quadratic_flow, c["slope_margin"])
     + flow_claims(pd.concat([pd.read_csv(stage.input(name, "deviation.csv")) for name in stage.upstream
-                             if name.startswith("flow_")]), t["slope_margin"], t["z_match"])
+                             if name.startswith("flow_")]), c["slope_margin"])
     + quadratic_claims(pd.read_csv(stage.input("zeros", "zeros.csv")), pd.read_csv(stage.input("adam", "limits.csv")),
-                       t["z_separation"], t["z_match"])
-    + limit_claims(pd.read_csv(stage.input("field", "limits.csv")), t["z_separation"], t["z_match"])
-    + lyapunov_claims(lyapunov)
-    + pl_claims(lyapunov)
-    + capture_claims(pd.read_csv(stage.input("capture", "capture.csv")), t["capture_reduction"],
-                     t["converged_loss"])
-    + width_claims(pd.read_csv(stage.input("widths", "widths.csv")), t["converged_loss"])
-    + rate_claims(pd.read_csv(stage.input("rates", "rates.csv")), t["rate_tolerance"])
+                       c["equivalence_margin"])
+    + limit_claims(pd.read_csv(stage.input("field", "limits.csv")), c["equivalence_margin"])
+    + lyapunov_claims(lyapunov[lyapunov["network"].isin(overparametrized)], controls)
+    + pl_claims(lyapunov[lyapunov["network"].map(controls) != CONFLICTING], c["rate_tolerance"], controls)
+    + capture_claims(capture[capture["network"].isin(overparametrized)], c["capture_reduction"], c["converged_loss"],
+                     controls)
+    + width_claims(pd.read_csv(stage.input("widths", "widths.csv")), c["converged_loss"], CONFLICTING)
+    + rate_claims(pd.read_csv(stage.input("rates", "rates.csv")), c["rate_tolerance"])
 )
 claims = pd.DataFrame(rows)
 excluded = excluded_runs({name.removeprefix("train_"): load_arrays(stage.input(name, "trajectories.npz"))["diverged_at"]

@@ -1,4 +1,4 @@
-"""Stage lyapunov_pl: grad F . f (with its SE) and |grad F|^2 / F at theta* + r u.
+"""Stage lyapunov_pl: grad F . f (with its SE) and |grad F|^2 / (F - inf F) at theta* + r u.
 
 theta* runs over the polished points of every network (the minimum set Z for the
 overparametrized ones, critical points with F > 0 for the controls), r over the radii,
@@ -29,7 +29,7 @@ for name, net in p["networks"].items():
         for ri, radius in enumerate(p["radii"]):
             thetas = torch.from_numpy(points[ri])
             jacobians = problem.per_sample_gradients(thetas)
-            losses = problem.loss(thetas).numpy()
+            excess = problem.loss(thetas).numpy() - problem.loss_floor
             for u, J in enumerate(jacobians):
                 g = J.mean(dim=0).numpy()
                 gnorm = float(np.linalg.norm(g))
@@ -40,8 +40,8 @@ for name, net in p["networks"].items():
                     rows.append({
                         "network": name, "overparametrized": net["overparametrized"], "minimum": int(i),
                         "center_loss": float(minima["losses"][i]), "radius": radius, "direction": u,
-                        "batch_size": m, "loss": float(losses[u]), "grad_norm": gnorm,
-                        "pl_ratio": pl_ratio(g, losses[u]) if losses[u] > 0 else np.nan,
+                        "batch_size": m, "loss": float(excess[u] + problem.loss_floor), "grad_norm": gnorm,
+                        "pl_ratio": pl_ratio(g, excess[u]) if excess[u] > 0 else np.nan,
                         "derivative": deriv, "derivative_se": se,
                         "normalised": deriv / (gnorm * fnorm) if gnorm * fnorm > 0 else 0.0,
                     })

@@ -1,25 +1,26 @@
-"""Claim checks on synthetic tables: each must say "supported" where the effect is there and
-"contradicted" where the opposite holds, so no check is unable to fail."""
+"""Claim checks on synthetic tables with a known truth: each row must give the exact verdict
+where the effect is there, where the opposite holds, and (equivalence) where the data are too
+noisy to tell, so that no check is unable to fail."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from replication.claims import (capture_claims, flow_claims, interval_verdict, limit_claims, lyapunov_claims,
-                                lyapunov_radius, rate_claims, step_size_claims, width_claims)
-
-RNG = np.random.default_rng(0)
+from replication.claims import (CONFLICTING, UNDERPARAMETRIZED, capture_claims, flow_claims, limit_claims,
+                                lyapunov_claims, lyapunov_radius, network_controls, pl_claims, quadratic_claims,
+                                rate_claims, step_size_claims, width_claims)
+from replication.dashboard import summary, with_seed_agreement
 
 
 def verdicts(rows):
     return {row["id"]: row["verdict"] for row in rows}
 
 
-def deviation_table(adam_exponent, gradient_level=0.25, runs=8):
-    rows = []
+def deviation_table(adam_exponent, gradient_level=0.25, runs=8, seed=0):
+    rng, rows = np.random.default_rng(seed), []
     for run in range(runs):
         for start, time in ((1000, 10.0), (10000, 40.0), (100000, 160.0)):
-            noise = np.exp(0.05 * RNG.standard_normal(3))
+            noise = np.exp(0.05 * rng.standard_normal(3))
             for flow, value in (("adam", 0.5 * time**adam_exponent), ("gradient", gradient_level),
                                 ("noiseless", 0.4)):
                 rows.append({"network": "q", "kind": "start", "run": run, "start": start, "time": time,
@@ -28,86 +29,173 @@ def deviation_table(adam_exponent, gradient_level=0.25, runs=8):
 
 
 def test_flow_claims_follow_the_flow_whose_deviation_falls():
-    good = verdicts(flow_claims(deviation_table(-0.5), margin=0.25, z=3))
-    assert good["F1.follows.q.adam"] == "supported"
-    assert good["F1.follows.q.gradient"] == good["F1.follows.q.noiseless"] == "contradicted"
-    assert good["F1.closest.q.adam_vs_gradient"] == "supported"
-    bad = verdicts(flow_claims(deviation_table(0.0, gradient_level=0.01), margin=0.25, z=3))
+    good = {row["id"]: row for row in flow_claims(deviation_table(-0.5), margin=0.25)}
+    assert good["F1.follows.q.adam"]["verdict"] == "supported"
+    assert good["F1.follows.q.gradient"]["verdict"] == good["F1.follows.q.noiseless"]["verdict"] == "contradicted"
+    assert good["F1.follows.q.gradient"]["is_control"] and "gradient flow" in good["F1.follows.q.gradient"]["changed_ingredient"]
+    assert good["F1.closest.q.adam_vs_gradient"]["verdict"] == "supported"
+    bad = verdicts(flow_claims(deviation_table(0.0, gradient_level=0.01), margin=0.25))
     assert bad["F1.follows.q.adam"] == "contradicted"
     assert bad["F1.closest.q.adam_vs_gradient"] == "contradicted"
 
 
 def test_step_size_claims_need_deviation_growing_with_gamma():
+    rng = np.random.default_rng(1)
     rows = [{"network": "q", "kind": "sweep", "seed": s, "gamma_0": g, "flow": flow,
-             "deviation": (g**0.5 if flow == "adam" else 0.3) * np.exp(0.05 * RNG.standard_normal())}
+             "deviation": (g**0.5 if flow == "adam" else 0.3) * np.exp(0.05 * rng.standard_normal())}
             for s in range(6) for g in (0.01, 0.02, 0.04, 0.08) for flow in ("adam", "gradient")]
     result = verdicts(step_size_claims(pd.DataFrame(rows), margin=0.25))
     assert result == {"F1.step_size.q.adam": "supported", "F1.step_size.q.gradient": "contradicted"}
 
 
+def quadratic_tables(limit_offset, zero_sd=0.01, limit_sd=0.01, shift=-0.2, mirror_shift=0.2):
+    """A skewed law (zero of f at E[X] + shift, its mirror at E[X] + mirror_shift) and a symmetric
+    law (zero at E[X]), 8 fields each; Adam's limits at the skewed zero + limit_offset."""
+    rng = np.random.default_rng(2)
+    zeros, limits = [], []
+    for law, name, symmetric, skew in ((0, "two_point", False, 2.7), (1, "normal", True, 0.0)):
+        for mirrored in (False, True) if not symmetric else (False,):
+            center = 1.0 + (0.0 if symmetric else (mirror_shift if mirrored else shift))
+            zeros += [{"law": law, "law_name": name, "symmetric": symmetric, "mirrored": mirrored,
+                       "skewness": -skew if mirrored else skew, "mean": 1.0, "scale": 1.0, "beta": 0.9, "seed": s,
+                       "zero": center + zero_sd * rng.standard_normal()} for s in range(8)]
+        target = 1.0 + (0.0 if symmetric else shift + limit_offset)
+        limits += [{"law": law, "beta": 0.9, "run": r, "diverged": False,
+                    "limit": target + limit_sd * rng.standard_normal()} for r in range(16)]
+    return pd.DataFrame(zeros), pd.DataFrame(limits)
+
+
+@pytest.mark.parametrize("limit_offset, limit_sd, expected", [
+    (0.0, 0.01, "supported"),      # the limit sits at the zero of f
+    (0.2, 0.01, "contradicted"),   # the limit sits at E[X], the rival
+    (0.0, 0.5, "underpowered"),    # too noisy to tell the zero of f from E[X]
+])
+def test_quadratic_limit_is_zero_is_an_equivalence_with_a_declared_margin(limit_offset, limit_sd, expected):
+    rows = {row["id"]: row for row in quadratic_claims(*quadratic_tables(limit_offset, limit_sd=limit_sd), kappa=0.25)}
+    row = rows["F2.limit_is_zero.two_point[0].beta=0.9"]
+    assert row["verdict"] == expected and row["kind"] == "equivalence"
+    assert row["margin"] == pytest.approx(0.25 * 0.2, rel=0.1) and row["ci_level"] == 0.9
+
+
+def test_quadratic_zero_shift_and_its_mirrored_control():
+    result = {row["id"]: row for row in quadratic_claims(*quadratic_tables(0.0), kappa=0.25)}
+    assert result["F2.zero_shift.two_point[0].beta=0.9"]["verdict"] == "supported"
+    control = result["F2.zero_shift.two_point[0].beta=0.9.mirrored"]
+    assert control["verdict"] == "contradicted" and "mirrored" in control["changed_ingredient"]
+    assert result["F2.zero_is_mean.normal[1].beta=0.9"]["verdict"] == "supported"
+    # If the shift did not follow the skew, the mirrored law would shift the same way: the control fails.
+    same_side = verdicts(quadratic_claims(*quadratic_tables(0.0, mirror_shift=-0.2), kappa=0.25))
+    assert same_side["F2.zero_shift.two_point[0].beta=0.9.mirrored"] == "supported"
+    noisy = verdicts(quadratic_claims(*quadratic_tables(0.0, zero_sd=0.2), kappa=0.25))
+    assert noisy["F2.zero_is_mean.normal[1].beta=0.9"] == "underpowered"
+
+
 def test_rate_claims_match_only_the_expected_slope():
-    rows = []
+    rng, rows = np.random.default_rng(3), []
     for role, exponent in (("skewed", 1.0), ("control", 2.0)):
         for seed in range(8):
             for x in (0.025, 0.05, 0.1, 0.15):
                 rows.append({"kind": "beta", "role": role, "law": role, "x": x, "seed": seed, "diverged": False,
-                             "value": -0.3 * x**exponent * np.exp(0.03 * RNG.standard_normal())})
-    result = verdicts(rate_claims(pd.DataFrame(rows), tolerance=0.3))
-    assert result == {"F7.beta_rate.skewed": "supported", "F7.beta_rate.control": "contradicted"}
-    assert interval_verdict(0.6, 1.5, 0.7, 1.3) == "inconclusive"
+                             "value": -0.3 * x**exponent * np.exp(0.03 * rng.standard_normal())})
+    result = {row["id"]: row for row in rate_claims(pd.DataFrame(rows), tolerance=0.1)}
+    assert {k: r["verdict"] for k, r in result.items()} == {"F7.beta_rate.skewed": "supported",
+                                                            "F7.beta_rate.control": "contradicted"}
+    assert "[0.025, 0.15]" in result["F7.beta_rate.skewed"]["statement"]  # the fitted range is stated
 
 
 def lyapunov_table(failing_radius):
     rows = []
-    for network, over in (("over", True), ("under", False)):
+    for network, interpolates in (("over", True), ("conflicting", False)):
         for radius in (1e-4, 1e-3, 1e-2, 1e-1):
             for m in (1, 2, 4):
                 for point in range(5):
-                    bad = not over or radius >= failing_radius or (m == 1 and point == 0)
-                    rows.append({"network": network, "overparametrized": over, "radius": radius, "batch_size": m,
-                                 "derivative": 1.0 if bad else -1.0, "derivative_se": 0.1})
+                    bad = not interpolates or radius >= failing_radius or (m == 1 and point == 0)
+                    rows.append({"network": network, "overparametrized": True, "radius": radius, "batch_size": m,
+                                 "minimum": 0, "direction": point, "derivative": 1.0 if bad else -1.0,
+                                 "derivative_se": 0.1, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2)})
     return pd.DataFrame(rows)
 
 
 def test_lyapunov_radius_and_batch_size_threshold():
     table = lyapunov_table(failing_radius=1e-2)
     assert lyapunov_radius(table[table["network"] == "over"], 4) == 1e-3
-    assert lyapunov_radius(table[table["network"] == "under"], 4) is None
-    rows = {row["id"]: row for row in lyapunov_claims(table)}
+    assert lyapunov_radius(table[table["network"] == "conflicting"], 4) is None
+    rows = {row["id"]: row for row in lyapunov_claims(table, {"conflicting": CONFLICTING})}
     assert rows["F4.radius.over"]["verdict"] == "supported" and rows["F4.radius.over"]["ci_high"] == 1e-2
     assert rows["F4.batch_size.over"]["estimate"] == 2 and rows["F4.batch_size.over"]["ci_low"] == 1
-    assert {rows[f"F4.{c}.under"]["verdict"] for c in ("lyapunov", "radius", "batch_size")} == {"contradicted"}
+    assert {rows[f"F4.{c}.conflicting"]["verdict"] for c in ("lyapunov", "radius", "batch_size")} == {"contradicted"}
+    assert rows["F4.lyapunov.conflicting"]["changed_ingredient"] == CONFLICTING
+    assert not rows["F4.lyapunov.over"]["is_control"]
 
 
-def test_capture_and_width_claims_count_runs_that_reach_small_loss():
+def test_pl_claims_ask_for_a_ratio_that_tends_to_a_constant():
+    table = pd.concat([lyapunov_table(1.0).assign(minimum=m) for m in range(3)])
+    table["pl_ratio"] *= 1 + 0.01 * np.random.default_rng(4).standard_normal(len(table))
+    result = {row["id"]: row for row in pl_claims(table, 0.1, {"conflicting": UNDERPARAMETRIZED})}
+    assert result["F5.pl.over"]["verdict"] == "supported" and result["F5.pl.over"]["kind"] == "rate"
+    assert result["F5.pl.conflicting"]["verdict"] == "contradicted"  # falls like r^2
+    sqrt_decay = table[table["network"] == "over"].assign(pl_ratio=lambda t: t["radius"] ** 0.5)
+    assert verdicts(pl_claims(sqrt_decay, 0.1, {}))["F5.pl.over"] == "contradicted"  # r^0.5 no longer passes
+
+
+def test_capture_and_width_claims_count_runs_that_reach_the_floor():
     rows = []
-    for network, over, final in (("over", True, 1e-7), ("under", False, 0.05)):
+    for network, floor, final in (("over", 0.0, 1e-7), ("conflicting", 0.08, 0.085)):
         for run in range(4):
-            for step, loss in ((0, 1e-4 if over else 0.0501), (1000, final)):
-                rows.append({"network": network, "overparametrized": over, "radius": 1e-2, "run": run,
-                             "step": step, "loss": loss, "diverged": False})
-    result = verdicts(capture_claims(pd.DataFrame(rows), reduction=10, tol=1e-3))
-    assert result == {"F6.capture.over": "supported", "F6.capture.under": "contradicted"}
-    widths = pd.DataFrame([{"width": w, "dim": 3 * w + 1, "n": 8, "run": r, "step": 100, "diverged": False,
-                            "loss": 1e-6 if w > 1 else 0.05} for w in (1, 16) for r in range(8)])
-    assert verdicts(width_claims(widths, 1e-3)) == {"F6.converges.width=16": "supported",
-                                                   "F6.converges.width=1": "contradicted"}
+            for step, loss in ((0, floor + 1e-4), (1000, final)):
+                rows.append({"network": network, "overparametrized": True, "radius": 1e-2, "run": run,
+                             "step": step, "loss": loss, "floor": floor, "diverged": False})
+    result = verdicts(capture_claims(pd.DataFrame(rows), reduction=10, tol=1e-3, controls={"conflicting": CONFLICTING}))
+    assert result == {"F6.capture.over": "supported", "F6.capture.conflicting": "contradicted"}
+    widths = pd.DataFrame([{"data": data, "width": w, "dim": 3 * w + 1, "n": 8, "run": r, "step": 100,
+                            "diverged": False, "floor": floor, "loss": floor + (1e-6 if data == "clean" else 5e-3)}
+                           for data, floor in (("clean", 0.0), ("conflicting", 0.08)) for w in (1, 16)
+                           for r in range(8)])
+    rows = {row["id"]: row for row in width_claims(widths, 1e-3, CONFLICTING)}
+    assert {k: r["verdict"] for k, r in rows.items()} == {"F6.converges.width=16.clean": "supported",
+                                                          "F6.converges.width=16.conflicting": "contradicted"}
+    assert rows["F6.converges.width=16.conflicting"]["is_control"]
 
 
-@pytest.mark.parametrize("shift, expected", [(0.5, "supported"), (0.0, "contradicted")])
-def test_limit_claims_tell_zeros_of_f_from_critical_points(shift, expected):
-    """Predictions at Adam's limits and at the zeros of f scatter around the critical point's
-    plus ``shift`` (12 runs, so that t-tails rarely make a null effect inconclusive)."""
-    rows, rng = [], np.random.default_rng(5)
-    for run in range(12):
-        for j in range(4):
-            base = np.sin(j) + 0.01 * rng.standard_normal()
-            for point, value in (("critical", base), ("limit", base + shift + 0.01 * rng.standard_normal()),
-                                 ("zero", base + shift + 0.01 * rng.standard_normal()),
-                                 ("zero_repeat", base + shift + 0.01 * rng.standard_normal())):
-                rows.append({"network": "under", "overparametrized": False, "point": point, "run": run, "sample": j,
-                             "prediction": value})
-    result = verdicts(limit_claims(pd.DataFrame(rows), z_strong=5, z_weak=3))
-    assert result["F3.limit_is_zero.under"] == "supported"
-    assert result["F3.zero_not_critical.under"] == result["F3.limit_not_critical.under"] == expected
+def limits_table(limit_at, repeat_at=1.0, runs=8, seed=5):
+    """Predictions at 4 data points: the zero of f at critical + u (u fixed), Adam's limit at
+    critical + limit_at u, an independent field's zero at critical + repeat_at u, each with noise."""
+    rng, rows = np.random.default_rng(seed), []
+    u = np.array([0.01, -0.02, 0.015, 0.005])
+    for run in range(runs):
+        base = np.sin(np.arange(4))
+        points = {"critical": base, "zero": base + u + 0.0005 * rng.standard_normal(4),
+                  "limit": base + limit_at * u + 0.001 * rng.standard_normal(4),
+                  "zero_repeat": base + repeat_at * u + 0.0005 * rng.standard_normal(4)}
+        rows += [{"network": "under", "overparametrized": False, "point": point, "run": run, "sample": j,
+                  "prediction": float(v)} for point, values in points.items() for j, v in enumerate(values)]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("limit_at, expected", [(1.0, "supported"), (0.0, "contradicted")])
+def test_limit_claims_tell_zeros_of_f_from_critical_points(limit_at, expected):
+    result = verdicts(limit_claims(limits_table(limit_at), kappa=0.25))
+    assert result["F3.limit_is_zero.under"] == expected
+    assert result["F3.zero_not_critical.under"] == "supported"
     assert result["F3.zero_repeat.under"] == "contradicted"
+    displaced = verdicts(limit_claims(limits_table(1.0, repeat_at=0.0), kappa=0.25))
+    assert displaced["F3.zero_not_critical.under"] == "contradicted"
+    assert displaced["F3.zero_repeat.under"] == "supported"  # the control fails when the zero is noise
+
+
+def test_network_controls_name_the_changed_ingredient():
+    networks = {"over": {"overparametrized": True, "data": "clean"},
+                "under": {"overparametrized": False, "data": "clean"},
+                "conflicting": {"overparametrized": True, "data": "conflicting"}}
+    assert network_controls(networks) == {"over": None, "under": UNDERPARAMETRIZED, "conflicting": CONFLICTING}
+
+
+def test_seed_agreement_marks_rows_that_flip_as_unstable():
+    rows = lambda *v: pd.DataFrame({"id": ["a", "b", "c"][: len(v)], "verdict": v, "is_control": False})  # noqa: E731
+    merged = with_seed_agreement([rows("supported", "supported", "inconclusive"),
+                                  rows("supported", "contradicted", "inconclusive"),
+                                  rows("supported", "supported")])
+    assert merged["seed_agreement"].tolist() == pytest.approx([1.0, 2 / 3, 2 / 3])
+    assert merged["verdict"].tolist() == ["supported", "unstable", "unstable"]
+    assert merged["seed_verdicts"].iloc[2] == "inconclusive/inconclusive/missing"
+    assert "1 supported, 2 unstable" in summary(merged)

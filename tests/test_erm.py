@@ -4,7 +4,8 @@ import torch
 
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-from adam_ode.erm import ACTIVATIONS, MLP, ERMProblem, make_dataset
+from adam_ode.checks import polish_minimum
+from adam_ode.erm import ACTIVATIONS, MLP, ERMProblem, conflicting_labels, make_dataset
 
 MODULES = {"tanh": torch.nn.Tanh, "softplus": torch.nn.Softplus, "sigmoid": torch.nn.Sigmoid, "silu": torch.nn.SiLU}
 
@@ -103,3 +104,22 @@ def test_hand_written_reverse_mode_matches_torch_nn_and_autograd(widths, activat
         torch.testing.assert_close(problem.loss(theta[r]), loss.detach(), rtol=1e-13, atol=1e-14)
         torch.testing.assert_close(problem.gradient(theta[r]), reference, rtol=1e-12, atol=1e-13)
         torch.testing.assert_close(batched[r], reference, rtol=1e-12, atol=1e-13)
+
+
+def test_conflicting_labels_set_a_loss_floor_that_training_reaches_but_not_beats():
+    x, y = make_dataset(8, 1, seed=0, target="sine")
+    xc, yc = conflicting_labels(x, y, 1.0)
+    assert torch.equal(xc[-2:], x[[0, 0]]) and yc[-1, 0] - yc[0, 0] == 1.0 and torch.equal(xc[1:6], x[1:6])
+    clean, conflicting = ERMProblem(MLP((1, 16, 1), "tanh"), x, y), ERMProblem(MLP((1, 16, 1), "tanh"), xc, yc)
+    assert clean.loss_floor == 0.0
+    # Labels (y0, y0, y0 + 1) at one input: residuals (-1/3, -1/3, 2/3) at best, (1/N) 6/9 in all.
+    assert conflicting.loss_floor == pytest.approx(2 / (3 * 8), rel=1e-14)
+    f, df = conflicting.numpy_functions()
+    thetas = conflicting.net.init(4, torch.Generator().manual_seed(1)).numpy()
+    best = min((polish_minimum(f, df, theta, 1e-20, 5000) for theta in thetas), key=lambda m: m.loss)
+    assert -1e-15 < best.loss - conflicting.loss_floor < 1e-10  # reached, and not beaten beyond rounding
+    # On the minimum set the per-sample gradients of the conflicting points do not vanish.
+    jac = conflicting.per_sample_gradients(torch.from_numpy(best.theta))
+    assert jac[[0, 6, 7]].norm(dim=1).min() > 1e-2 and jac.mean(dim=0).norm() < 1e-6
+    with pytest.raises(ValueError, match="N >= 3"):
+        conflicting_labels(x[:2], y[:2], 1.0)

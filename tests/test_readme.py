@@ -5,6 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
+ROW = {"id": "F9.x", "kind": "difference", "estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5, "ci_level": 0.95,
+       "margin": 0.0, "threshold": "> 0", "verdict": "supported", "is_control": False, "changed_ingredient": "",
+       "seed_agreement": np.nan}
+
 
 def test_library_example_runs():
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
@@ -22,10 +26,9 @@ def test_results_section_is_generated_from_claims(tmp_path):
 
     run = tmp_path / "run"
     run.mkdir()
-    pd.DataFrame([{"id": "F9.x", "estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5, "threshold": "> 0",
-                   "verdict": "supported", "is_control": False},
-                  {"id": "F9.y", "estimate": 0.0, "ci_low": -1.0, "ci_high": 1.0, "threshold": "> 0",
-                   "verdict": "inconclusive", "is_control": True}]).to_csv(run / "claims.csv", index=False)
+    rows = [ROW, {**ROW, "id": "F9.y", "estimate": 0.0, "ci_low": -1.0, "verdict": "supported", "is_control": True}]
+    pd.DataFrame(rows).to_csv(run / "claims.csv", index=False)
+    pd.DataFrame(rows).assign(seed_agreement=[1.0, 0.5]).to_csv(tmp_path / "stability.csv", index=False)
     for name in SHOWN:
         (run / name).write_bytes(b"png")
     readme = tmp_path / "README.md"
@@ -33,9 +36,13 @@ def test_results_section_is_generated_from_claims(tmp_path):
     refresh(run, readme, tmp_path / "images")
     text = readme.read_text()
     assert "STALE" not in text and text.endswith(f"{END}\nafter\n")
-    assert "| `F9.x` | 1 [0.5, 1.5] | > 0 | supported |  |" in text
-    assert "**not as expected**" in text and "1 claim supported, 1 control inconclusive" in text
+    assert "| `F9.x` | difference | 1 [0.5, 1.5] (95%) | 0 | supported |  |  |" in text
+    assert "**NOT as expected**" in text and "1 claims, 1 decided: 1 supported. 1 controls: 1 NOT as expected" in text
+    assert "not measured in this run" in text
     assert (tmp_path / "images" / SHOWN[0]).read_bytes() == b"png"
+    (tmp_path / "stability.csv").rename(run / "stability.csv")  # make stability ran: its table wins
+    refresh(run, readme, tmp_path / "images")
+    assert "| `F9.x` | difference | 1 [0.5, 1.5] (95%) | 0 | supported | 1 |  |" in readme.read_text()
 
 
 def test_performance_section_comes_from_the_benchmark_files(tmp_path):
@@ -48,8 +55,7 @@ def test_performance_section_comes_from_the_benchmark_files(tmp_path):
         pd.DataFrame([{"what": name, "value": 1.23456}]).to_csv(tmp_path / f"{name}.csv", index=False)
     run = tmp_path / "run"
     run.mkdir()
-    pd.DataFrame([{"id": "F9.x", "estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5, "threshold": "> 0",
-                   "verdict": "supported", "is_control": False}]).to_csv(run / "claims.csv", index=False)
+    pd.DataFrame([ROW]).to_csv(run / "claims.csv", index=False)
     for name in ("F1_flow.png", "F2_zeros.png"):
         (run / name).write_bytes(b"png")
     readme = tmp_path / "README.md"

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -138,6 +139,19 @@ def test_zero_of_the_field_in_1d_quadratic(law, skewed):
         assert abs(mean - law.mean) > 5 * se, (mean, se)
     else:
         assert abs(mean - law.mean) < 3 * se, (mean, se)
+
+
+def test_mirroring_the_law_mirrors_the_zero_of_f():
+    """X -> 2 E[X] - X turns G into -G at the mirrored point, so f(2 E[X] - theta) = -f(theta): with
+    the same random numbers the mirrored law's zero is exactly the reflection; the skewness flips."""
+    law = NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1)
+    mirrored = dataclasses.replace(law, mirrored=True)
+    assert mirrored.skewness == -law.skewness < 0
+    rng = np.random.default_rng(0)
+    assert np.array_equal(mirrored.sample(np.random.default_rng(0), 5), 2.0 - law.sample(rng, 5))
+    for seed in range(3):
+        assert quadratic_zero(mirrored, 0.9, 0.9, seed) == pytest.approx(2.0 - quadratic_zero(law, 0.9, 0.9, seed),
+                                                                         abs=1e-11)
 
 
 def test_zero_shift_shrinks_with_one_minus_beta():

@@ -11,11 +11,12 @@ from scipy.optimize import minimize
 from .vector_field import FieldEstimate
 
 
-def pl_ratio(gradient: np.ndarray, loss: float) -> float:
-    """|grad F|^2 / F; the PL inequality asks that it be bounded below by c > 0 near Z."""
-    if not loss > 0:
-        raise ValueError(f"the PL ratio needs F > 0, got F={loss}")
-    return float(np.dot(gradient, gradient) / loss)
+def pl_ratio(gradient: np.ndarray, excess: float) -> float:
+    """|grad F|^2 / (F - inf F), from the excess loss F - inf F; the PL inequality asks that it be
+    bounded below by c > 0 near Z."""
+    if not excess > 0:
+        raise ValueError(f"the PL ratio needs F - inf F > 0, got {excess}")
+    return float(np.dot(gradient, gradient) / excess)
 
 
 def lyapunov_derivative(gradient: np.ndarray, field: FieldEstimate) -> tuple[float, float]:

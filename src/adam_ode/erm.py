@@ -167,6 +167,20 @@ def make_dataset(
     return x, y
 
 
+def conflicting_labels(x: torch.Tensor, y: torch.Tensor, delta: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The data set with its last two inputs replaced by copies of the first, labelled y_0 and
+    y_0 + delta: one input carries labels (y_0, y_0, y_0 + delta), a skewed spread that no
+    network can fit, so the mini-batch noise does not vanish on the minimum set."""
+    if x.shape[0] < 3:
+        raise ValueError(f"conflicting labels need N >= 3 data points, got N={x.shape[0]}")
+    if not delta > 0:
+        raise ValueError(f"the conflicting label offset must be > 0, got delta={delta}")
+    x, y = x.clone(), y.clone()
+    x[-2:] = x[0]
+    y[-2], y[-1] = y[0], y[0] + delta
+    return x, y
+
+
 @dataclass(frozen=True)
 class ERMProblem:
     """F(theta) = (1/N) sum_j |N(theta, x_j) - y_j|^2 with its gradient estimators."""
@@ -182,6 +196,15 @@ class ERMProblem:
     @property
     def dim(self) -> int:
         return self.net.dim
+
+    @cached_property
+    def loss_floor(self) -> float:
+        """inf F over every function of the inputs: the spread of the labels of repeated inputs
+        about their mean, (1/N) sum_j |y_j - mean of the labels at x_j|^2 (0 for distinct inputs)."""
+        _, group, counts = torch.unique(self.x, dim=0, return_inverse=True, return_counts=True)
+        means = torch.zeros((len(counts), self.y.shape[1]), dtype=self.y.dtype).index_add_(0, group, self.y)
+        means /= counts[:, None]
+        return float(((self.y - means[group]) ** 2).sum() / self.n)
 
     def sample_losses(self, theta: torch.Tensor) -> torch.Tensor:
         """l_j(theta) for all j: (N,) or (R, N)."""

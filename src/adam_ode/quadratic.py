@@ -29,12 +29,16 @@ class NoiseLaw:
     - two_point: mean + scale * sqrt((1-p)/p) with probability p, else
       mean - scale * sqrt(p/(1-p)); ``shape`` is p;
     - lognormal: mean + scale * (e^{sZ} - e^{s^2/2}) / sd, Z ~ N(0,1); ``shape`` is s.
+
+    ``mirrored`` reflects the law about its mean (X -> 2 mean - X), which flips the sign of
+    its skewness.
     """
 
     name: str
     mean: float = 0.0
     scale: float = 1.0
     shape: float | None = None
+    mirrored: bool = False
 
     def __post_init__(self):
         if self.name not in SYMMETRIC_LAWS + SKEWED_LAWS:
@@ -66,17 +70,22 @@ class NoiseLaw:
 
     @property
     def skewness(self) -> float:
+        sign = -1.0 if self.mirrored else 1.0
         if self.symmetric:
             return 0.0
         if self.name == "exponential":
-            return 2.0
+            return sign * 2.0
         if self.name == "two_point":
-            return (1 - 2 * self.p) / math.sqrt(self.p * (1 - self.p))
+            return sign * (1 - 2 * self.p) / math.sqrt(self.p * (1 - self.p))
         w = math.exp(self.sigma**2)
-        return (w + 2) * math.sqrt(w - 1)
+        return sign * (w + 2) * math.sqrt(w - 1)
 
     def standardized(self, rng: np.random.Generator, size) -> np.ndarray:
         """Draws of (X - mean) / scale: mean 0, variance 1."""
+        draws = self._draws(rng, size)
+        return -draws if self.mirrored else draws
+
+    def _draws(self, rng: np.random.Generator, size) -> np.ndarray:
         if self.name == "normal":
             return rng.standard_normal(size)
         if self.name == "rademacher":

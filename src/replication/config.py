@@ -70,8 +70,8 @@ def _cross_checks(c: dict) -> None:
             raise ConfigError(
                 f"config key 'networks.{name}.widths': must start with data.input_dim = "
                 f"{c['data']['input_dim']} and end with 1, got {net['widths']}")
-    if not any(net["overparametrized"] for net in c["networks"].values()):
-        raise ConfigError("config key 'networks': at least one network must be overparametrized")
+    if not any(net["overparametrized"] and net["data"] == "clean" for net in c["networks"].values()):
+        raise ConfigError("config key 'networks': at least one network must be overparametrized on clean data")
     gamma_0 = c["train"]["gamma_0"]
     if isinstance(gamma_0, list) and len(gamma_0) != c["train"]["seeds"]:
         raise ConfigError(f"config key 'train.gamma_0': a list needs one value per seed "

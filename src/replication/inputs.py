@@ -11,10 +11,12 @@ from .store import load_arrays, seed_for
 
 
 def erm_problem(dataset_path, network: dict) -> ERMProblem:
-    """The ERM problem of a stored data set and a network spec (widths, activation)."""
+    """The ERM problem of a stored data set and a network spec (widths, activation, and which
+    data: "clean", or "conflicting" for the control data set)."""
     data = load_arrays(dataset_path)
+    suffix = "_conflicting" if network.get("data", "clean") == "conflicting" else ""
     return ERMProblem(MLP(network["widths"], network["activation"]),
-                      torch.from_numpy(data["x"]), torch.from_numpy(data["y"]))
+                      torch.from_numpy(data["x" + suffix]), torch.from_numpy(data["y" + suffix]))
 
 
 def common_random_numbers(params: dict, n: int, batch_size: int, *labels) -> ERMCommonRandomNumbers:

@@ -4,7 +4,8 @@ never typed by hand.
     python -m replication.readme [results/current/default] [--benchmarks results/benchmarks]
 
 Rewrites the table between the README's ``<!-- claims:start -->`` and ``<!-- claims:end -->``
-markers from that run's claims.csv, copies the figures the README shows into
+markers from that run's stability.csv (the claims with their seed agreement, from
+`make stability`), or its claims.csv where there is none, copies the figures the README shows into
 workflow/report/images/, and, where `make bench` has written its CSV files, rewrites the
 block between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` from them.
 """
@@ -15,7 +16,10 @@ import argparse
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+from .dashboard import control_outcome, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
@@ -24,16 +28,15 @@ SHOWN = ("F1_flow.png", "F2_zeros.png")
 
 
 def claims_table(claims: pd.DataFrame) -> str:
-    """A compact Markdown table: one row per claim, controls marked, counts first."""
-    counts = claims.groupby(["is_control", "verdict"]).size()
-    summary = ", ".join(f"{n} {'control' if control else 'claim'}{'s' if n != 1 else ''} {verdict}"
-                        for (control, verdict), n in counts.items())
-    lines = [f"{len(claims)} rows: {summary}.", "",
-             "| id | estimate [95% CI] | threshold | verdict | control |", "|---|---|---|---|---|"]
+    """A compact Markdown table: the summary, then one row per claim with its control outcome."""
+    lines = [summary(claims), "",
+             "| id | kind | estimate [interval] | margin | verdict | seed agreement | control |", "|---|---|---|---|---|---|---|"]
     for row in claims.itertuples():
-        control = "" if not row.is_control else ("as expected" if row.verdict == "contradicted" else "**not as expected**")
-        lines.append(f"| `{row.id}` | {row.estimate:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}] | "
-                     f"{row.threshold} | {row.verdict} | {control} |")
+        outcome = control_outcome(row)
+        agreement = "" if np.isnan(row.seed_agreement) else f"{row.seed_agreement:.2g}"
+        lines.append(f"| `{row.id}` | {row.kind} | {row.estimate:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}] "
+                     f"({row.ci_level:.0%}) | {row.margin:.3g} | {row.verdict} | {agreement} | "
+                     f"{'**NOT as expected**' if outcome == 'NOT as expected' else outcome} |")
     return "\n".join(lines)
 
 
@@ -69,7 +72,8 @@ def benchmark_tables(directory: Path) -> str | None:
 
 def refresh(run: Path, readme: Path = ROOT / "README.md", images: Path = ROOT / "workflow" / "report" / "images",
             benchmarks: Path | None = None) -> None:
-    text = _replace_block(readme.read_text(), START, END, claims_table(pd.read_csv(run / "claims.csv")))
+    table = run / "stability.csv" if (run / "stability.csv").is_file() else run / "claims.csv"
+    text = _replace_block(readme.read_text(), START, END, claims_table(pd.read_csv(table)))
     performance = benchmark_tables(benchmarks) if benchmarks is not None else None
     if performance is not None:
         text = _replace_block(text, BENCH_START, BENCH_END, performance)

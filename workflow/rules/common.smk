@@ -7,7 +7,10 @@ from pathlib import Path
 ROOT = Path(workflow.basedir)
 sys.path.insert(0, str(ROOT / "src"))
 
+import pandas as pd
+
 from replication.config import ConfigError, validate
+from replication.dashboard import summary
 from replication.keys import code_digest, stage_key
 from replication.view import refresh_view
 from replication.workdir import require_writable
@@ -92,186 +95,214 @@ wildcard_constraints:
     key="[0-9a-f]{12}",
 
 
-C = config
-ADAM = C["adam"]
-FIELD = C["field"]
+def register_pipeline(C):
+    """Register every stage instance of config C; return its stage keys, figure keys and claims key."""
+    registered = []
 
-DATA = add_stage("data", {"seed": C["seed"], **C["data"]})
+    def add(stage, params, upstream=(), code=None):
+        registered.append((stage, key := add_stage(stage, params, upstream, code)))
+        return key
 
-TRAIN, MINIMA = {}, {}
-for net_name, net in C["networks"].items():
-    TRAIN[net_name] = add_stage(
-        "train",
+    ADAM = C["adam"]
+    FIELD = C["field"]
+
+    DATA = add("data", {"seed": C["seed"], **C["data"]})
+
+    TRAIN, MINIMA = {}, {}
+    for net_name, net in C["networks"].items():
+        TRAIN[net_name] = add(
+            "train",
+            {
+                "seed": C["seed"],
+                "network": net_name,
+                **net,
+                "adam": ADAM,
+                **C["train"],
+                "windows": {k: C["flow"][k] for k in ("starts", "horizon")},
+            },
+            [("data", "data", DATA)],
+        )
+        MINIMA[net_name] = add(
+            "minima",
+            {
+                "network": net_name,
+                **net,
+                **C["minima"],
+                "adam": ADAM,
+                "field": FIELD,
+                "seed": C["seed"],
+                "batch_size": C["train"]["batch_size"],
+            },
+            [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
+        )
+
+    _trained = [(f"train_{n}", "train", k) for n, k in TRAIN.items()]
+    _minima = [(f"minima_{n}", "minima", k) for n, k in MINIMA.items()]
+    FIELD_PATH = add(
+        "vector_field",
         {
-            "seed": C["seed"],
-            "network": net_name,
-            **net,
             "adam": ADAM,
-            **C["train"],
-            "windows": {k: C["flow"][k] for k in ("starts", "horizon")},
+            "field": FIELD,
+            "seed": C["seed"],
+            "batch_size": C["train"]["batch_size"],
+            "networks": C["networks"],
+        },
+        [("data", "data", DATA)] + _trained + _minima,
+    )
+    LYAPUNOV = add(
+        "lyapunov_pl",
+        {
+            "adam": ADAM,
+            "field": FIELD,
+            "seed": C["seed"],
+            "networks": C["networks"],
+            **C["lyapunov"],
+        },
+        [("data", "data", DATA)] + _minima,
+    )
+    # One flow job per network on clean data (the conflicting-label data set is the control of
+    # the minimum-set claims F4 and F6): the flow integrations are the longest stage.
+    FLOW = {
+        net_name: add(
+            "flow",
+            {
+                "adam": ADAM,
+                "field": FIELD,
+                "seed": C["seed"],
+                "batch_size": C["train"]["batch_size"],
+                "network": net_name,
+                **net,
+                **C["flow"],
+            },
+            [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
+        )
+        for net_name, net in C["networks"].items()
+        if net["data"] == "clean"
+    }
+    _flows = [(f"flow_{n}", "flow", k) for n, k in FLOW.items()]
+    Q = C["quadratic"]
+    QUAD_ZEROS = add(
+        "quadratic_zeros",
+        {
+            "adam": ADAM,
+            "field": FIELD,
+            "seed": C["seed"],
+            "laws": Q["laws"],
+            "betas": Q["betas"],
+            "seeds": Q["zero_seeds"],
+            "n_samples": Q["zero_samples"],
+        },
+    )
+    QUAD_ADAM = add(
+        "quadratic_adam",
+        {
+            "adam": ADAM,
+            "seed": C["seed"],
+            **{
+                k: Q[k]
+                for k in (
+                    "laws",
+                    "betas",
+                    "adam_seeds",
+                    "steps",
+                    "gamma_0",
+                    "n_0",
+                    "rho",
+                    "final_window",
+                )
+            },
+        },
+    )
+
+    QUAD_FLOW = add(
+        "quadratic_flow",
+        {"adam": ADAM, "field": FIELD, "seed": C["seed"], **C["quadratic_flow"]},
+    )
+    RATES = add(
+        "quadratic_rates",
+        {"adam": ADAM, "field": FIELD, "seed": C["seed"], **C["rates"]},
+    )
+    CAPTURE = add(
+        "capture",
+        {
+            "adam": ADAM,
+            "seed": C["seed"],
+            "networks": C["networks"],
+            "batch_size": C["train"]["batch_size"],
+            **C["capture"],
+        },
+        [("data", "data", DATA), ("lyapunov", "lyapunov_pl", LYAPUNOV)] + _minima,
+    )
+    WIDTHS = add(
+        "width_sweep",
+        {
+            "adam": ADAM,
+            "seed": C["seed"],
+            "input_dim": C["data"]["input_dim"],
+            "batch_size": C["train"]["batch_size"],
+            **C["width_sweep"],
         },
         [("data", "data", DATA)],
     )
-    MINIMA[net_name] = add_stage(
-        "minima",
-        {
-            "network": net_name,
-            **net,
-            **C["minima"],
-            "adam": ADAM,
-            "field": FIELD,
-            "seed": C["seed"],
-            "batch_size": C["train"]["batch_size"],
-        },
-        [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
-    )
 
-_trained = [(f"train_{n}", "train", k) for n, k in TRAIN.items()]
-_minima = [(f"minima_{n}", "minima", k) for n, k in MINIMA.items()]
-FIELD_PATH = add_stage(
-    "vector_field",
-    {
-        "adam": ADAM,
-        "field": FIELD,
-        "seed": C["seed"],
-        "batch_size": C["train"]["batch_size"],
-        "networks": C["networks"],
-    },
-    [("data", "data", DATA)] + _trained + _minima,
-)
-LYAPUNOV = add_stage(
-    "lyapunov_pl",
-    {
-        "adam": ADAM,
-        "field": FIELD,
-        "seed": C["seed"],
-        "networks": C["networks"],
-        **C["lyapunov"],
-    },
-    [("data", "data", DATA)] + _minima,
-)
-# One flow job per network: the flow integrations are the longest stage, and independent.
-FLOW = {
-    net_name: add_stage(
-        "flow",
-        {
-            "adam": ADAM,
-            "field": FIELD,
-            "seed": C["seed"],
-            "batch_size": C["train"]["batch_size"],
-            "network": net_name,
-            **net,
-            **C["flow"],
-        },
-        [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
+    # What each figure draws from; each figure has its own script and key.
+    FIGURE_INPUTS = {
+        "F1_flow": _flows + [("quadratic", "quadratic_flow", QUAD_FLOW)],
+        "F2_zeros": [
+            ("zeros", "quadratic_zeros", QUAD_ZEROS),
+            ("adam", "quadratic_adam", QUAD_ADAM),
+        ],
+        "F3_field_path": [("field", "vector_field", FIELD_PATH)],
+        "F4_lyapunov": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
+        "F5_pl": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
+        "F6_capture": [
+            ("capture", "capture", CAPTURE),
+            ("widths", "width_sweep", WIDTHS),
+        ],
+        "F7_rates": [("rates", "quadratic_rates", RATES)],
+    }
+    # Thresholds a figure draws (declared once, in the claims section).
+    FIGURE_PARAMS = {"F6_capture": {"converged_loss": C["claims"]["converged_loss"]}}
+    FIGURES = {
+        name: add(
+            "figures",
+            {"figure": name, **C["figures"], **FIGURE_PARAMS.get(name, {})},
+            inputs,
+            code=f"fig_{name.split('_', 1)[1]}",
+        )
+        for name, inputs in FIGURE_INPUTS.items()
+    }
+    CLAIMS = add(
+        "claims",
+        {"claims": C["claims"], "networks": C["networks"]},
+        [
+            ("zeros", "quadratic_zeros", QUAD_ZEROS),
+            ("adam", "quadratic_adam", QUAD_ADAM),
+            ("field", "vector_field", FIELD_PATH),
+            ("lyapunov", "lyapunov_pl", LYAPUNOV),
+            ("quadratic_flow", "quadratic_flow", QUAD_FLOW),
+            ("capture", "capture", CAPTURE),
+            ("widths", "width_sweep", WIDTHS),
+            ("rates", "quadratic_rates", RATES),
+        ]
+        + _flows
+        + _trained,
     )
-    for net_name, net in C["networks"].items()
-}
-_flows = [(f"flow_{n}", "flow", k) for n, k in FLOW.items()]
-Q = C["quadratic"]
-QUAD_ZEROS = add_stage(
-    "quadratic_zeros",
-    {
-        "adam": ADAM,
-        "field": FIELD,
-        "seed": C["seed"],
-        "laws": Q["laws"],
-        "betas": Q["betas"],
-        "seeds": Q["zero_seeds"],
-        "n_samples": Q["zero_samples"],
-    },
-)
-QUAD_ADAM = add_stage(
-    "quadratic_adam",
-    {
-        "adam": ADAM,
-        "seed": C["seed"],
-        **{
-            k: Q[k]
-            for k in (
-                "laws",
-                "betas",
-                "adam_seeds",
-                "steps",
-                "gamma_0",
-                "n_0",
-                "rho",
-                "final_window",
-            )
-        },
-    },
-)
+    return {"stages": registered, "figures": FIGURES, "claims": CLAIMS}
 
-QUAD_FLOW = add_stage(
-    "quadratic_flow",
-    {"adam": ADAM, "field": FIELD, "seed": C["seed"], **C["quadratic_flow"]},
-)
-RATES = add_stage(
-    "quadratic_rates",
-    {"adam": ADAM, "field": FIELD, "seed": C["seed"], **C["rates"]},
-)
-CAPTURE = add_stage(
-    "capture",
-    {
-        "adam": ADAM,
-        "seed": C["seed"],
-        "networks": C["networks"],
-        "batch_size": C["train"]["batch_size"],
-        **C["capture"],
-    },
-    [("data", "data", DATA), ("lyapunov", "lyapunov_pl", LYAPUNOV)] + _minima,
-)
-WIDTHS = add_stage(
-    "width_sweep",
-    {
-        "adam": ADAM,
-        "seed": C["seed"],
-        "input_dim": C["data"]["input_dim"],
-        "batch_size": C["train"]["batch_size"],
-        **C["width_sweep"],
-    },
-    [("data", "data", DATA)],
-)
 
-# What each figure draws from; each figure has its own script and key.
-FIGURE_INPUTS = {
-    "F1_flow": _flows + [("quadratic", "quadratic_flow", QUAD_FLOW)],
-    "F2_zeros": [
-        ("zeros", "quadratic_zeros", QUAD_ZEROS),
-        ("adam", "quadratic_adam", QUAD_ADAM),
-    ],
-    "F3_field_path": [("field", "vector_field", FIELD_PATH)],
-    "F4_lyapunov": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
-    "F5_pl": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
-    "F6_capture": [("capture", "capture", CAPTURE), ("widths", "width_sweep", WIDTHS)],
-    "F7_rates": [("rates", "quadratic_rates", RATES)],
-}
-# Thresholds a figure draws (declared once, in the claims section).
-FIGURE_PARAMS = {"F6_capture": {"converged_loss": C["claims"]["converged_loss"]}}
-FIGURES = {
-    name: add_stage(
-        "figures",
-        {"figure": name, **C["figures"], **FIGURE_PARAMS.get(name, {})},
-        inputs,
-        code=f"fig_{name.split('_', 1)[1]}",
-    )
-    for name, inputs in FIGURE_INPUTS.items()
-}
-CLAIMS = add_stage(
-    "claims",
-    {"claims": C["claims"]},
-    [
-        ("zeros", "quadratic_zeros", QUAD_ZEROS),
-        ("adam", "quadratic_adam", QUAD_ADAM),
-        ("field", "vector_field", FIELD_PATH),
-        ("lyapunov", "lyapunov_pl", LYAPUNOV),
-        ("quadratic_flow", "quadratic_flow", QUAD_FLOW),
-        ("capture", "capture", CAPTURE),
-        ("widths", "width_sweep", WIDTHS),
-        ("rates", "quadratic_rates", RATES),
-    ]
-    + _flows
-    + _trained,
+C = config
+PIPELINE = register_pipeline(C)
+FIGURES, CLAIMS = PIPELINE["figures"], PIPELINE["claims"]
+# make stability: the claims at root seeds seed, seed + 1, ...; only the claims differ per seed.
+REPLICATES = [
+    register_pipeline({**C, "seed": C["seed"] + k})["claims"]
+    for k in range(C["stability"]["replicates"])
+]
+STABILITY = add_stage(
+    "stability",
+    {"root_seeds": [C["seed"] + k for k in range(C["stability"]["replicates"])]},
+    [(f"claims_{k}", "claims", key) for k, key in enumerate(REPLICATES)],
 )
 
 
@@ -279,9 +310,8 @@ def stage_files():
     """Every computing stage's provenance: `all` keeps each key directory of this config present."""
     return [
         f"{RESULTS}/{stage}/{key}/provenance.json"
-        for stage, keys in STAGES.items()
+        for stage, key in PIPELINE["stages"]
         if stage not in ("figures", "claims")
-        for key in keys
     ]
 
 
@@ -297,6 +327,22 @@ def claims_files():
     return [f"{RESULTS}/claims/{CLAIMS}/claims.{ext}" for ext in ("csv", "md")]
 
 
+def stability_files():
+    return [f"{RESULTS}/stability/{STABILITY}/claims.{ext}" for ext in ("csv", "md")]
+
+
+def dashboard_summary():
+    """The summary line of this config's dashboard (across seeds where `make stability` ran)."""
+    for path in stability_files()[:1] + claims_files()[:1]:
+        if Path(path).exists():
+            return summary(pd.read_csv(path))
+    return "No claims table yet: run the pipeline first."
+
+
+# The report's landing page (workflow/report/workflow.rst) quotes it; only the report reads it.
+config["dashboard_summary"] = dashboard_summary()
+
+
 def current_view():
     """Link name -> target of results/current/<name>/: this config's figures and claims."""
     links = {
@@ -307,6 +353,13 @@ def current_view():
     links.update(
         {f"claims.{ext}": f"claims/{CLAIMS}/claims.{ext}" for ext in ("csv", "md")}
     )
+    if all(Path(path).exists() for path in stability_files()):
+        links.update(
+            {
+                f"stability.{ext}": f"stability/{STABILITY}/claims.{ext}"
+                for ext in ("csv", "md")
+            }
+        )
     return links
 
 

@@ -1,0 +1,69 @@
+"""The claims dashboard as a reader sees it: counts, control outcomes, seed agreement, Markdown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .stats import CONTRADICTED, SUPPORTED
+
+UNSTABLE = "unstable"
+
+
+def control_outcome(row) -> str:
+    """A control is expected to be contradicted; undecided is not a failure, but not evidence either."""
+    if not row.is_control:
+        return ""
+    return {CONTRADICTED: "as expected", SUPPORTED: "NOT as expected"}.get(row.verdict, "not decided")
+
+
+def summary(claims: pd.DataFrame) -> str:
+    """One sentence: how many rows are decided, supported, contradicted, underpowered, unstable."""
+    rows = claims[~claims["is_control"]]
+    counts = rows["verdict"].value_counts()
+    decided = int(counts.get(SUPPORTED, 0) + counts.get(CONTRADICTED, 0))
+    outcomes = pd.Series([control_outcome(r) for r in claims[claims["is_control"]].itertuples()]).value_counts()
+    parts = ", ".join(f"{int(counts[v])} {v}" for v in ("supported", "contradicted", "inconclusive", "underpowered",
+                                                         UNSTABLE) if v in counts)
+    controls = ", ".join(f"{int(n)} {outcome}" for outcome, n in outcomes.items())
+    agreement = claims["seed_agreement"].dropna()
+    stability = (f" Seed agreement: {int((agreement == 1).sum())} of {len(agreement)} rows give the same verdict at every "
+                 f"root seed." if len(agreement) else " Seed agreement: not measured in this run (`make stability`).")
+    return (f"{len(rows)} claims, {decided} decided: {parts}. {int(claims['is_control'].sum())} controls: "
+            f"{controls or 'none'}.{stability}")
+
+
+def with_seed_agreement(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The first table (the config's own root seed) with ``seed_agreement``, the fraction of the
+    tables giving its verdict (a row missing from a table disagrees), ``seed_verdicts`` listing
+    them, and the verdict "unstable" wherever they disagree."""
+    verdicts = pd.concat([t.set_index("id")["verdict"].rename(k) for k, t in enumerate(tables)], axis=1)
+    primary = tables[0].set_index("id")
+    agree = verdicts.eq(primary["verdict"], axis=0).mean(axis=1)
+    out = primary.assign(seed_agreement=agree,
+                         seed_verdicts=verdicts.fillna("missing").agg("/".join, axis=1)).reset_index()
+    out.loc[out["seed_agreement"] < 1, "verdict"] = UNSTABLE
+    return out
+
+
+def as_markdown(claims: pd.DataFrame, excluded: pd.DataFrame) -> str:
+    """The dashboard as a Markdown table, after the summary and a line naming the excluded runs."""
+    if excluded.empty:
+        note = "No training run diverged; none was excluded."
+    else:
+        note = "Excluded from every claim (diverged, first non-finite step): " + ", ".join(
+            f"{row.network} run {row.run} at step {row.diverged_at_step}" for row in excluded.itertuples()) + "."
+
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|")
+
+    lines = [summary(claims), "", note, "", "| id | kind | statement | statistic | estimate [interval] | margin | "
+             "threshold | verdict | seed agreement | control: changed ingredient (expected: contradicted) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in claims.itertuples():
+        control = f"{cell(row.changed_ingredient)}: {control_outcome(row)}" if row.is_control else ""
+        agreement = "" if np.isnan(row.seed_agreement) else f"{row.seed_agreement:.2g}"
+        lines.append(f"| {row.id} | {row.kind} | {cell(row.statement)} | {cell(row.statistic)} | {row.estimate:.4g} "
+                     f"[{row.ci_low:.4g}, {row.ci_high:.4g}] ({row.ci_level:.0%}) | {row.margin:.3g} | "
+                     f"{cell(row.threshold)} | {row.verdict} | {agreement} | {control} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,166 @@
+"""The statistical contract of the claims dashboard: estimates with small-sample intervals,
+and one verdict rule per kind of claim.
+
+An ``Estimate`` carries its standard error and degrees of freedom, so every interval uses
+Student's t (a Monte Carlo mean over hundreds of sequences has df = inf, the normal quantile).
+Differences of estimates add their variances (Welch-Satterthwaite degrees of freedom), so a
+reference quantity's own error always enters the row.
+
+Kinds of claims and their verdicts:
+
+- difference: "the quantity lies beyond a threshold" (one-sided, or two-sided about 0):
+  supported when the 95% interval lies beyond it, contradicted when the interval lies on the
+  other side (two-sided: inside the declared negligible band), otherwise inconclusive;
+- equivalence: "A = B" (two one-sided tests): the 90% interval of A - B must lie inside
+  (-delta, delta), with delta declared relative to the separation of the competing
+  hypotheses, and the rival hypothesis must be rejected; contradicted when the interval lies
+  outside (-delta, delta); underpowered when it is wider than 2 delta;
+- rate: a fitted exponent against the theory's value, as an equivalence with the declared
+  tolerance as margin and no rival;
+- all-cases: "it holds in every one of n cases": the fraction with its Clopper-Pearson 95%
+  interval; supported when every case passes, contradicted when one fails (the interval then
+  excludes 1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+SUPPORTED, CONTRADICTED, INCONCLUSIVE, UNDERPOWERED = "supported", "contradicted", "inconclusive", "underpowered"
+VERDICTS = (SUPPORTED, CONTRADICTED, INCONCLUSIVE, UNDERPOWERED)
+DIFFERENCE_LEVEL, EQUIVALENCE_LEVEL = 0.95, 0.90
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A statistic with its standard error and degrees of freedom (inf: normal)."""
+
+    value: float
+    se: float
+    df: float
+    n: int = 0
+
+    def quantile(self, level: float) -> float:
+        q = 0.5 + level / 2
+        return float(stats.norm.ppf(q) if math.isinf(self.df) else stats.t.ppf(q, self.df))
+
+    def half_width(self, level: float) -> float:
+        return self.quantile(level) * self.se
+
+    def interval(self, level: float) -> tuple[float, float]:
+        h = self.half_width(level)
+        return self.value - h, self.value + h
+
+    def __sub__(self, other: Estimate) -> Estimate:
+        """The difference of two independent estimates: variances add, Welch-Satterthwaite df."""
+        variance = self.se**2 + other.se**2
+        parts = [s**4 / df for s, df in ((self.se, self.df), (other.se, other.df)) if s > 0 and not math.isinf(df)]
+        df = variance**2 / sum(parts) if parts and variance > 0 else math.inf
+        return Estimate(self.value - other.value, math.sqrt(variance), df, min(self.n, other.n) or max(self.n, other.n))
+
+    def shifted(self, constant: float) -> Estimate:
+        """The estimate minus an exactly known constant."""
+        return Estimate(self.value - constant, self.se, self.df, self.n)
+
+
+def mean_of(values) -> Estimate:
+    """The mean of n independent values, with t on n - 1 degrees of freedom."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n < 2:
+        return Estimate(float(values.mean()) if n else math.nan, math.nan, math.nan, n)
+    return Estimate(float(values.mean()), float(values.std(ddof=1) / math.sqrt(n)), n - 1, n)
+
+
+def normal(value: float, se: float, n: int) -> Estimate:
+    """A Monte Carlo mean over n >= 30 independent sequences: normal quantiles."""
+    if n < 30:
+        raise ValueError(f"a normal interval needs n >= 30 samples, got n={n}")
+    return Estimate(float(value), float(se), math.inf, n)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a row reports: the verdict, the interval it was decided on, its level, the margin."""
+
+    verdict: str
+    low: float
+    high: float
+    level: float
+    margin: float
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+
+def beyond(estimate: Estimate, threshold: float, side: int) -> Verdict:
+    """Difference claim "value > threshold" (side +1) or "value < threshold" (side -1)."""
+    low, high = estimate.interval(DIFFERENCE_LEVEL)
+    if not np.isfinite(estimate.se):
+        verdict = INCONCLUSIVE
+    elif (side > 0 and low > threshold) or (side < 0 and high < threshold):
+        verdict = SUPPORTED
+    elif (side > 0 and high < threshold) or (side < 0 and low > threshold):
+        verdict = CONTRADICTED
+    else:
+        verdict = INCONCLUSIVE
+    return Verdict(verdict, low, high, DIFFERENCE_LEVEL, abs(threshold))
+
+
+def nonzero(estimate: Estimate, negligible: float) -> Verdict:
+    """Difference claim "value != 0": supported when the 95% interval excludes 0, contradicted
+    when it lies inside the negligible band (-negligible, negligible)."""
+    low, high = estimate.interval(DIFFERENCE_LEVEL)
+    if not np.isfinite(estimate.se):
+        verdict = INCONCLUSIVE
+    elif low > 0 or high < 0:
+        verdict = SUPPORTED
+    elif -negligible < low and high < negligible:
+        verdict = CONTRADICTED
+    else:
+        verdict = INCONCLUSIVE
+    return Verdict(verdict, low, high, DIFFERENCE_LEVEL, negligible)
+
+
+def equivalent(estimate: Estimate, delta: float, rival: Estimate | None = None) -> Verdict:
+    """Equivalence claim "value = 0 within delta" by two one-sided tests at 5% each (the 90%
+    interval inside (-delta, delta)); with a rival (its estimate of value - the rival's
+    prediction), supported only when the rival's 95% interval excludes 0 as well."""
+    low, high = estimate.interval(EQUIVALENCE_LEVEL)
+    rival_rejected = rival is None or nonzero(rival, 0.0).verdict == SUPPORTED
+    if not (np.isfinite(estimate.se) and delta > 0):
+        verdict = INCONCLUSIVE
+    elif low >= delta or high <= -delta:
+        verdict = CONTRADICTED
+    elif high - low > 2 * delta:
+        verdict = UNDERPOWERED
+    elif -delta < low and high < delta and rival_rejected:
+        verdict = SUPPORTED
+    else:
+        verdict = INCONCLUSIVE
+    return Verdict(verdict, low, high, EQUIVALENCE_LEVEL, delta)
+
+
+def in_band(estimate: Estimate, expected: float, tolerance: float) -> Verdict:
+    """Rate claim: the fitted exponent equals ``expected`` within ``tolerance``."""
+    verdict = equivalent(estimate.shifted(expected), tolerance)
+    return Verdict(verdict.verdict, verdict.low + expected, verdict.high + expected, verdict.level, tolerance)
+
+
+def clopper_pearson(successes: int, n: int, level: float = DIFFERENCE_LEVEL) -> tuple[float, float]:
+    a = (1 - level) / 2
+    low = stats.beta.ppf(a, successes, n - successes + 1) if successes > 0 else 0.0
+    high = stats.beta.ppf(1 - a, successes + 1, n - successes) if successes < n else 1.0
+    return float(low), float(high)
+
+
+def every_case(successes: int, n: int) -> Verdict:
+    """All-cases claim: supported when all n pass, contradicted when one fails; the interval is
+    the Clopper-Pearson 95% interval of the fraction."""
+    low, high = clopper_pearson(successes, n)
+    return Verdict(SUPPORTED if successes == n else CONTRADICTED, low, high, DIFFERENCE_LEVEL, 0.0)

@@ -1,0 +1,98 @@
+"""The verdict rules of the claims dashboard on synthetic data with a known truth: each rule must
+give the exact verdict, so putting back a rule that calls "no difference seen" support fails."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from replication.stats import (CONTRADICTED, INCONCLUSIVE, SUPPORTED, UNDERPOWERED, Estimate, beyond, equivalent,
+                               every_case, in_band, mean_of, nonzero, normal)
+
+
+def sample(mean, sd, n, seed):
+    """n values with exactly this sample mean and standard deviation (the truth is known exactly)."""
+    z = np.random.default_rng(seed).standard_normal(n)
+    return mean + sd * (z - z.mean()) / z.std(ddof=1)
+
+
+def test_small_samples_use_student_t():
+    values = sample(1.0, 2.0, 6, seed=0)
+    est = mean_of(values)
+    assert est.df == 5 and est.quantile(0.95) == pytest.approx(2.5706, abs=1e-4)
+    assert est.interval(0.95) == pytest.approx(stats.t.interval(0.95, 5, loc=1.0, scale=2.0 / math.sqrt(6)))
+    assert normal(0.0, 1.0, 400).quantile(0.95) == pytest.approx(1.95996, abs=1e-5)
+    with pytest.raises(ValueError, match="n >= 30"):
+        normal(0.0, 1.0, 6)
+
+
+def test_differences_add_variances_with_welch_degrees_of_freedom():
+    a, b = sample(1.0, 1.0, 6, seed=1), sample(0.2, 3.0, 16, seed=2)
+    diff = mean_of(a) - mean_of(b)
+    welch = stats.ttest_ind(a, b, equal_var=False)
+    assert diff.value / diff.se == pytest.approx(welch.statistic)
+    assert diff.df == pytest.approx(welch.df)
+    exact = Estimate(0.5, 0.0, math.inf) - mean_of(b)  # an exactly known reference keeps b's error and df
+    assert exact.df == pytest.approx(15) and exact.se == pytest.approx(mean_of(b).se)
+    monte_carlo = Estimate(0.5, mean_of(b).se, math.inf) - mean_of(b)  # a normal part adds error, not df loss
+    assert monte_carlo.se == pytest.approx(math.sqrt(2) * mean_of(b).se) and monte_carlo.df > 15
+
+
+@pytest.mark.parametrize("mean, expected", [(-1.0, SUPPORTED), (1.0, CONTRADICTED), (0.0, INCONCLUSIVE)])
+def test_one_sided_difference(mean, expected):
+    """Claim "value < -0.25" with 8 values of sd 0.5 (95% half-width 0.42)."""
+    assert beyond(mean_of(sample(mean, 0.5, 8, seed=3)), -0.25, -1).verdict == expected
+
+
+@pytest.mark.parametrize("mean, sd, expected", [(0.5, 0.1, SUPPORTED), (0.0, 0.01, CONTRADICTED),
+                                                (0.0, 1.0, INCONCLUSIVE)])
+def test_two_sided_difference_with_a_negligible_band(mean, sd, expected):
+    assert nonzero(mean_of(sample(mean, sd, 8, seed=4)), negligible=0.1).verdict == expected
+
+
+def test_two_sided_difference_without_a_band_is_never_contradicted():
+    assert nonzero(mean_of(sample(0.0, 1e-6, 8, seed=5)), negligible=0.0).verdict == INCONCLUSIVE
+
+
+@pytest.mark.parametrize("gap, sd, expected", [
+    (0.0, 0.05, SUPPORTED),       # equal: the 90% interval (+-0.034) lies inside +-0.25
+    (0.5, 0.05, CONTRADICTED),    # different by 2 delta
+    (0.0, 1.0, UNDERPOWERED),     # too noisy to tell: interval wider than 2 delta
+    (0.2, 0.1, INCONCLUSIVE),     # narrow enough, but straddles the margin
+])
+def test_equivalence_needs_the_interval_inside_the_margin(gap, sd, expected):
+    """A = B within delta = 0.25 (kappa 0.25 of a separation of 1 from the rival C = B + 1),
+    8 runs; the rival is clearly rejected in every case."""
+    a = mean_of(sample(1.0 + gap, sd, 8, seed=6))
+    verdict = equivalent(a.shifted(1.0), 0.25, rival=a.shifted(2.0))
+    assert verdict.verdict == expected
+    assert verdict.level == 0.90 and verdict.margin == 0.25
+
+
+def test_equivalence_needs_the_rival_rejected():
+    """B and the rival C are both inside the interval: equal to B within delta, but not told
+    apart from C, so not supported."""
+    a = mean_of(sample(0.0, 0.01, 8, seed=7))
+    assert equivalent(a, 0.05, rival=a.shifted(0.001)).verdict == INCONCLUSIVE
+    assert equivalent(a, 0.05, rival=a.shifted(1.0)).verdict == SUPPORTED
+
+
+@pytest.mark.parametrize("mean, sd, expected", [
+    (0.79, 0.06, CONTRADICTED),   # the old +-0.3 band passed this pre-asymptotic slope
+    (1.02, 0.05, SUPPORTED),
+    (1.0, 0.5, UNDERPOWERED),
+    (0.9, 0.05, INCONCLUSIVE),
+])
+def test_rates_must_lie_inside_the_declared_band(mean, sd, expected):
+    verdict = in_band(mean_of(sample(mean, sd, 8, seed=8)), 1.0, 0.1)
+    assert verdict.verdict == expected
+    assert verdict.low < mean < verdict.high
+
+
+def test_every_case_uses_an_exact_binomial_interval():
+    assert every_case(32, 32).verdict == SUPPORTED
+    assert every_case(31, 32).verdict == CONTRADICTED  # one failing case refutes "every case"
+    assert every_case(31, 32).high == pytest.approx(0.975 ** (1 / 32))
+    low, high = every_case(0, 8).low, every_case(0, 8).high
+    assert low == 0 and high == pytest.approx(1 - 0.025 ** (1 / 8))
