@@ -3,8 +3,8 @@
 import pandas as pd
 
 from replication.claims import (CONFLICTING, capture_claims, excluded_runs, flow_claims, limit_claims, lyapunov_claims,
-                                network_controls, pl_claims, quadratic_claims, rate_claims, step_size_claims,
-                                width_claims)
+                                network_controls, noise_claims, pl_claims, quadratic_claims, rate_claims,
+                                step_size_claims, width_claims)
 from replication.dashboard import as_markdown
 from replication.store import Stage, atomic_write, load_arrays, save_table
 
@@ -17,16 +17,21 @@ overparametrized = [name for name, net in stage.params["networks"].items() if ne
 quadratic_flow = pd.read_csv(stage.input("quadratic_flow", "deviation.csv"))
 lyapunov = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
 capture = pd.read_csv(stage.input("capture", "capture.csv"))
+network_flows = pd.concat([pd.read_csv(stage.input(name, "deviation.csv")) for name in stage.upstream
+                           if name.startswith("flow_")])
+# F1: on the quadratic the flows have different limits, so D along training decides; on the
+# networks every flow ends on the minimum set, so only the step-size sweep from far starts does.
 rows = (
     flow_claims(quadratic_flow, c["slope_margin"])
     + step_size_claims(quadratic_flow, c["slope_margin"])
-    + flow_claims(pd.concat([pd.read_csv(stage.input(name, "deviation.csv")) for name in stage.upstream
-                             if name.startswith("flow_")]), c["slope_margin"])
+    + step_size_claims(network_flows, c["slope_margin"])
     + quadratic_claims(pd.read_csv(stage.input("zeros", "zeros.csv")), pd.read_csv(stage.input("adam", "limits.csv")),
                        c["equivalence_margin"])
     + limit_claims(pd.read_csv(stage.input("field", "limits.csv")), c["equivalence_margin"])
     + lyapunov_claims(lyapunov[lyapunov["network"].isin(overparametrized)], controls)
     + pl_claims(lyapunov[lyapunov["network"].map(controls) != CONFLICTING], c["rate_tolerance"], controls)
+    + noise_claims(lyapunov[lyapunov["network"].isin(overparametrized)], stage.params["batch_size"],
+                   c["rate_tolerance"], controls)
     + capture_claims(capture[capture["network"].isin(overparametrized)], c["capture_reduction"], c["converged_loss"],
                      controls)
     + width_claims(pd.read_csv(stage.input("widths", "widths.csv")), c["converged_loss"], CONFLICTING)

@@ -1,13 +1,20 @@
-"""Stage flow, for one network: from Adam iterates Theta_n, integrate the Adam flow, the gradient
-flow and the noiseless Adam flow over a window T of training time and record D(n, T) for each."""
+"""Stage flow, for one network: D(T) of the Adam flow, the gradient flow and the noiseless Adam
+flow over a window T of training time.
+
+- sweep (the claims): from fixed random initialisations, far from the minimum set, Adam with a
+  constant step size gamma for each gamma of the sweep (several runs each, every step recorded)
+  against the three flows started at the same point;
+- start (a figure panel): from the training runs' iterates Theta_n, D(n, T) along training.
+"""
 
 import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.flow import euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_adam_field
+from adam_ode.adam import constant_schedule, run_adam
+from adam_ode.flow import deviation, euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_adam_field
 from replication.inputs import common_random_numbers, erm_problem
-from replication.store import Stage, load_arrays, save_table
+from replication.store import Stage, load_arrays, save_table, seed_for
 
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
@@ -32,12 +39,33 @@ solvers = {
     "gradient": lambda theta: integrate_flow(gradient_flow_field(gradient), theta, p["horizon"], rtol=1e-6, atol=1e-9),
     "noiseless": lambda theta: euler_flow(noiseless, theta, p["horizon"], p["euler_steps"]),
 }
+a = p["adam"]
 rows = []
+starts = problem.net.init(p["sweep_starts"], torch.Generator().manual_seed(seed_for(p["seed"], "flow", name, "starts")))
+for k, theta_0 in enumerate(starts):
+    flows = {flow: solve(theta_0.numpy()) for flow, solve in solvers.items()}
+    for gamma in p["sweep_gammas"]:
+        # One step past T / gamma, so that the recorded path covers the window despite rounding.
+        steps = int(np.ceil(p["horizon"] / gamma)) + 1
+        generator = torch.Generator().manual_seed(seed_for(p["seed"], "flow", name, "sweep", k, gamma))
+        path = run_adam(theta_0.expand(p["sweep_runs"], -1).clone(),
+                        problem.stochastic_gradient(p["batch_size"], generator),
+                        constant_schedule(np.full(p["sweep_runs"], gamma)), a["alpha"], a["beta"], a["eps"], steps,
+                        np.arange(steps + 1))
+        for r in np.flatnonzero(path.diverged_at < 0):
+            rows += [{"network": name, "overparametrized": p["overparametrized"], "kind": "sweep", "start": k,
+                      "run": int(r), "seed": k * p["sweep_runs"] + int(r), "gamma_0": gamma, "time": 0.0,
+                      "flow": flow, "deviation": deviation(path.times[:, r], path.thetas[:, r].numpy(), 0,
+                                                           p["horizon"], solution)}
+                     for flow, solution in flows.items()]
+        stage.log(f"network {name} start {k} gamma {gamma:g}: median D " + ", ".join(
+            f"{flow} {np.median([row['deviation'] for row in rows[-3 * p['sweep_runs']:] if row['flow'] == flow]):.3e}"
+            for flow in solvers))
 for r in np.flatnonzero(train["diverged_at"] < 0):
-    starts = [int(np.searchsorted(train["steps"], n)) for n in p["starts"]]
-    records = flow_deviations(train["times"][:, r], train["thetas"][:, r], starts, p["horizon"], solvers)
+    indices = [int(np.searchsorted(train["steps"], n)) for n in p["starts"]]
+    records = flow_deviations(train["times"][:, r], train["thetas"][:, r], indices, p["horizon"], solvers)
     for record in records:
-        rows.append({"network": name, "overparametrized": p["overparametrized"], "run": int(r),
+        rows.append({"network": name, "overparametrized": p["overparametrized"], "kind": "start", "run": int(r),
                      "start": int(train["steps"][record.pop("index")]), **record})
     stage.log(f"network {name} run {r}: " + ", ".join(
         f"n={row['start']} {row['flow']} D={row['deviation']:.3e}" for row in rows[-len(records):]))

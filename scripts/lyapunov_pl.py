@@ -1,4 +1,5 @@
-"""Stage lyapunov_pl: grad F . f (with its SE) and |grad F|^2 / (F - inf F) at theta* + r u.
+"""Stage lyapunov_pl: grad F . f (with its SE), |grad F|^2 / (F - inf F) and the noise ratio
+C = E|G|^2 / |grad F|^2 of inequality (17) at theta* + r u.
 
 theta* runs over the polished points of every network (the minimum set Z for the
 overparametrized ones, critical points with F > 0 for the controls), r over the radii,
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.checks import lyapunov_derivative, pl_ratio, sphere_points
+from adam_ode.checks import lyapunov_derivative, noise_ratio, pl_ratio, sphere_points
 from replication.inputs import common_random_numbers, erm_problem
 from replication.store import Stage, load_arrays, save_table, seed_for
 
@@ -43,6 +44,7 @@ for name, net in p["networks"].items():
                         "batch_size": m, "loss": float(excess[u] + problem.loss_floor), "grad_norm": gnorm,
                         "pl_ratio": pl_ratio(g, excess[u]) if excess[u] > 0 else np.nan,
                         "derivative": deriv, "derivative_se": se,
+                        "noise_ratio": noise_ratio(J.numpy(), m) if gnorm > 0 else np.nan,
                         "normalised": deriv / (gnorm * fnorm) if gnorm * fnorm > 0 else 0.0,
                     })
         stage.log(f"network {name} point {i}: {len(p['radii'])} radii x {p['directions']} directions x {len(crns)} batch sizes")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from adam_ode.checks import lyapunov_derivative, pl_ratio, polish_minimum, sphere_points
+from adam_ode.checks import lyapunov_derivative, noise_ratio, pl_ratio, polish_minimum, sphere_points
 from adam_ode.erm import ERMProblem, MLP, make_dataset
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field import QuadraticCommonRandomNumbers
@@ -46,3 +46,17 @@ def test_sphere_points():
     np.testing.assert_allclose((pts[1] - center) / 0.1, (pts[0] - center) / 1e-3)
     with pytest.raises(ValueError, match="radii"):
         sphere_points(center, [], 4, np.random.default_rng(0))
+
+
+def test_noise_ratio_is_the_exact_mini_batch_second_moment():
+    """Against brute force: every ordered M-tuple of indices (with replacement) is equally likely."""
+    rng = np.random.default_rng(0)
+    jac = rng.standard_normal((4, 3)) + 0.5
+    for m in (1, 2, 3):
+        tuples = np.array(np.meshgrid(*[range(4)] * m)).reshape(m, -1).T
+        g = jac[tuples].mean(axis=1)
+        brute = (g**2).sum(axis=1).mean() / (jac.mean(axis=0) ** 2).sum()
+        assert noise_ratio(jac, m) == pytest.approx(brute, rel=1e-12)
+    assert noise_ratio(np.ones((5, 2)), 3) == pytest.approx(1.0)  # no noise: C = 1
+    with pytest.raises(ValueError, match="grad F"):
+        noise_ratio(np.array([[1.0], [-1.0]]), 1)

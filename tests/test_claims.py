@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from replication.claims import (CONFLICTING, UNDERPARAMETRIZED, capture_claims, flow_claims, limit_claims,
-                                lyapunov_claims, lyapunov_radius, network_controls, pl_claims, quadratic_claims,
+                                lyapunov_claims, lyapunov_radius, network_controls, noise_claims, pl_claims, quadratic_claims,
                                 rate_claims, step_size_claims, width_claims)
 from replication.dashboard import summary, with_seed_agreement
 
@@ -39,13 +39,18 @@ def test_flow_claims_follow_the_flow_whose_deviation_falls():
     assert bad["F1.closest.q.adam_vs_gradient"] == "contradicted"
 
 
-def test_step_size_claims_need_deviation_growing_with_gamma():
+@pytest.mark.parametrize("adam_exponent, gradient_level, expected", [(0.5, 0.3, "supported"), (0.0, 0.01, "contradicted")])
+def test_step_size_claims_need_deviation_growing_with_gamma(adam_exponent, gradient_level, expected):
+    """The ERM sweep: D(T) of the Adam flow like gamma^0.5 (the theorem) or flat; of the gradient
+    flow flat at gradient_level."""
     rng = np.random.default_rng(1)
-    rows = [{"network": "q", "kind": "sweep", "seed": s, "gamma_0": g, "flow": flow,
-             "deviation": (g**0.5 if flow == "adam" else 0.3) * np.exp(0.05 * rng.standard_normal())}
-            for s in range(6) for g in (0.01, 0.02, 0.04, 0.08) for flow in ("adam", "gradient")]
+    rows = [{"network": "over", "kind": "sweep", "seed": s, "gamma_0": g, "flow": flow,
+             "deviation": (0.5 * g**adam_exponent if flow == "adam" else gradient_level) * np.exp(0.05 * rng.standard_normal())}
+            for s in range(6) for g in (0.01, 0.005, 0.0025, 0.00125) for flow in ("adam", "gradient", "noiseless")]
     result = verdicts(step_size_claims(pd.DataFrame(rows), margin=0.25))
-    assert result == {"F1.step_size.q.adam": "supported", "F1.step_size.q.gradient": "contradicted"}
+    assert result["F1.step_size.over.adam"] == expected
+    assert result["F1.step_size.over.gradient"] == result["F1.step_size.over.noiseless"] == "contradicted"
+    assert result["F1.closest_small_step.over.adam_vs_gradient"] == expected
 
 
 def quadratic_tables(limit_offset, zero_sd=0.01, limit_sd=0.01, shift=-0.2, mirror_shift=0.2):
@@ -112,7 +117,8 @@ def lyapunov_table(failing_radius):
                     bad = not interpolates or radius >= failing_radius or (m == 1 and point == 0)
                     rows.append({"network": network, "overparametrized": True, "radius": radius, "batch_size": m,
                                  "minimum": 0, "direction": point, "derivative": 1.0 if bad else -1.0,
-                                 "derivative_se": 0.1, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2)})
+                                 "derivative_se": 0.1, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2),
+                                 "noise_ratio": (2.0 if interpolates else 0.5 / radius**2) * (1 + 0.1 * point)})
     return pd.DataFrame(rows)
 
 
@@ -136,6 +142,15 @@ def test_pl_claims_ask_for_a_ratio_that_tends_to_a_constant():
     assert result["F5.pl.conflicting"]["verdict"] == "contradicted"  # falls like r^2
     sqrt_decay = table[table["network"] == "over"].assign(pl_ratio=lambda t: t["radius"] ** 0.5)
     assert verdicts(pl_claims(sqrt_decay, 0.1, {}))["F5.pl.over"] == "contradicted"  # r^0.5 no longer passes
+
+
+def test_noise_claims_ask_for_a_bounded_noise_ratio():
+    table = pd.concat([lyapunov_table(1.0).assign(minimum=m) for m in range(3)])
+    table["noise_ratio"] *= 1 + 0.01 * np.random.default_rng(5).standard_normal(len(table))
+    result = {row["id"]: row for row in noise_claims(table, 2, 0.1, {"conflicting": CONFLICTING})}
+    assert result["F5.noise_bound.over"]["verdict"] == "supported"
+    assert result["F5.noise_bound.conflicting"]["verdict"] == "contradicted"  # grows like r^-2
+    assert result["F5.noise_bound.conflicting"]["estimate"] == pytest.approx(-2, abs=0.01)
 
 
 def test_capture_and_width_claims_count_runs_that_reach_the_floor():

@@ -31,6 +31,7 @@ def test_full_run_produces_figures_claims_and_provenance(repo):
     assert set(claims["verdict"]) <= {"supported", "contradicted", "inconclusive", "underpowered"}
     assert {row.split(".")[0] for row in claims["id"]} == {f"F{i}" for i in range(1, 8)}
     assert set(claims["kind"]) == {"difference", "equivalence", "rate", "all-cases"}
+    assert claims["id"].is_unique
     assert {"margin", "half_width", "changed_ingredient", "seed_agreement"} <= set(claims.columns)
     controls = claims[claims["is_control"]]
     assert len(controls) and controls["changed_ingredient"].notna().all()

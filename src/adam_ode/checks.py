@@ -19,6 +19,19 @@ def pl_ratio(gradient: np.ndarray, excess: float) -> float:
     return float(np.dot(gradient, gradient) / excess)
 
 
+def noise_ratio(jacobian, batch_size: int) -> float:
+    """C = E|G|^2 / |grad F|^2 for the mini-batch gradient G, the mean of M i.i.d. uniform rows of
+    the per-sample gradient matrix J (N, d); inequality (17) asks that C stay bounded near Z.
+
+    Exact: E|G|^2 = |grad F|^2 + (mean_j |grad l_j|^2 - |grad F|^2) / M.
+    """
+    jac = np.asarray(jacobian, dtype=float)
+    g2 = float(np.sum(jac.mean(axis=0) ** 2))
+    if not g2 > 0:
+        raise ValueError("the noise ratio needs grad F != 0")
+    return (g2 + (float(np.mean(np.sum(jac**2, axis=1))) - g2) / batch_size) / g2
+
+
 def lyapunov_derivative(gradient: np.ndarray, field: FieldEstimate) -> tuple[float, float]:
     """d/dt F(Psi_t) = grad F . f at theta, and its Monte Carlo standard error.
 

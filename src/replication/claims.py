@@ -67,40 +67,54 @@ def _slope_row(id, statement, statistic, slopes, threshold: float, side: int, co
                 statistic=statistic, **fields)
 
 
-def flow_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
-    """Theorem 1.5 / Corollary 1.9 (F1): D(n, T) of the Adam flow falls with t_n (log-log slope
-    below -margin) and at the last start lies below the other flows' D. Controls: the gradient
-    flow and the noiseless flow, whose D must not fall. One set of rows per problem (``network``)."""
+def _closest_rows(stem: str, network: str, table: pd.DataFrame, replicate: str, where: str) -> list[dict]:
+    """Corollary 1.9 at one point of an F1 experiment: D_other - D_adam per replicate > 0."""
+    at = table.pivot_table(index=replicate, columns="flow", values="deviation")
     rows = []
-    starts = deviation[deviation["kind"] == "start"] if "kind" in deviation else deviation
-    fields = {"reference": "Theorem 1.5", "figure": "F1_flow"}
+    for other in FLOW_CONTROLS:
+        gap = mean_of(at[other] - at["adam"])
+        rows.append(_row(
+            f"F1.{stem}.{network}.adam_vs_{other}", "difference", beyond(gap, 0.0, +1), gap.value, gap.n,
+            "> 0 (95% t interval)", reference="Corollary 1.9", figure="F1_flow",
+            statement=f"{network}: {where} Adam is closer to the Adam flow than to the {other} flow",
+            statistic=f"D_{other} - D_adam {where}, mean over {replicate}s"))
+    return rows
+
+
+def flow_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
+    """Theorem 1.5 / Corollary 1.9 (F1) along training with decaying steps: D(n, T) of the Adam
+    flow falls with t_n (log-log slope below -margin) and at the last start lies below the other
+    flows' D. Controls: the gradient flow and the noiseless flow, whose D must not fall."""
+    rows = []
+    starts = deviation[deviation["kind"] == "start"]
     for network, table in starts.groupby("network"):
         for flow, sub in table.groupby("flow"):
             rows.append(_slope_row(
                 f"F1.follows.{network}.{flow}", f"{network}: Adam follows the {flow} flow (D(n,T) falls as t_n grows)",
                 "log-log slope of D(n,T) against t_n, mean over runs", loglog_slopes(sub, "run", "time", "deviation"),
-                -margin, -1, FLOW_CONTROLS.get(flow), **fields))
-        last = table[table["start"] == table["start"].max()].pivot_table(index="run", columns="flow", values="deviation")
-        for other in FLOW_CONTROLS:
-            gap = mean_of(last[other] - last["adam"])
-            rows.append(_row(
-                f"F1.closest.{network}.adam_vs_{other}", "difference", beyond(gap, 0.0, +1), gap.value, gap.n, "> 0 (95% t interval)",
-                reference="Corollary 1.9", figure="F1_flow",
-                statement=f"{network}: at the last start Adam is closer to the Adam flow than to the {other} flow",
-                statistic=f"D_{other}(n,T) - D_adam(n,T) at n={int(table['start'].max())}, mean over runs"))
+                -margin, -1, FLOW_CONTROLS.get(flow), reference="Theorem 1.5", figure="F1_flow"))
+        last = int(table["start"].max())
+        rows += _closest_rows("closest", network, table[table["start"] == last], "run", f"at the last start n={last}")
     return rows
 
 
 def step_size_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
-    """Theorem 1.5 (F1): at a fixed window of training time, D of the Adam flow shrinks with
-    gamma_0 (log-log slope above margin). Controls: the other flows, whose D must not."""
-    sweep = deviation[deviation["kind"] == "sweep"]
-    return [_slope_row(
-        f"F1.step_size.{network}.{flow}",
-        f"{network}: D(n,T) of the {flow} flow shrinks with gamma_0 at a fixed training-time window",
-        "log-log slope of D(n,T) against gamma_0, mean over seeds", loglog_slopes(sub, "seed", "gamma_0", "deviation"),
-        margin, +1, FLOW_CONTROLS.get(flow), reference="Theorem 1.5", figure="F1_flow")
-        for (network, flow), sub in sweep.groupby(["network", "flow"])]
+    """Theorem 1.5 (F1) over a window of training time T: D of the Adam flow shrinks with the step
+    size (log-log slope above margin); at the smallest step size Adam is closer to the Adam flow
+    than to the others. Controls: the other flows, whose D must not shrink."""
+    rows = []
+    for network, sweep in deviation[deviation["kind"] == "sweep"].groupby("network"):
+        for flow, sub in sweep.groupby("flow"):
+            rows.append(_slope_row(
+                f"F1.step_size.{network}.{flow}",
+                f"{network}: D(T) of the {flow} flow shrinks with the step size over a window of training time",
+                "log-log slope of D(T) against the step-size scale gamma_0, mean over seeds",
+                loglog_slopes(sub, "seed", "gamma_0", "deviation"), margin, +1, FLOW_CONTROLS.get(flow),
+                reference="Theorem 1.5", figure="F1_flow"))
+        smallest = sweep["gamma_0"].min()
+        rows += _closest_rows("closest_small_step", network, sweep[sweep["gamma_0"] == smallest], "seed",
+                              f"at the smallest step-size scale {smallest:g}")
+    return rows
 
 
 def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float) -> list[dict]:
@@ -282,6 +296,29 @@ def pl_claims(table: pd.DataFrame, tolerance: float, controls: dict[str, str]) -
             figure="F5_pl", statement=f"{network} network: |grad F|^2 / (F - inf F) tends to a constant c > 0 as r -> 0 "
                                       f"(c = {c.value:.3g} [{c_low:.3g}, {c_high:.3g}] at r={worst['radius'].min():g})",
             statistic="log-log slope in r of the minimum over directions of |grad F|^2/(F - inf F), mean over points"))
+    return rows
+
+
+def noise_claims(table: pd.DataFrame, batch_size: int, tolerance: float, controls: dict[str, str]) -> list[dict]:
+    """Inequality (17) near the minimum set (F5): the noise ratio C = E|G|^2 / |grad F|^2 of the
+    training mini-batch, maximised over the sampled directions, stays bounded as r -> 0 (its
+    log-log slope in r is 0 within ``tolerance``). Where the noise does not vanish on the
+    minimum set (the control), C grows like r^-2."""
+    rows = []
+    points = table[table["batch_size"] == batch_size]
+    for network, sub in points.groupby("network"):
+        worst = sub.groupby(["minimum", "radius"])["noise_ratio"].max().reset_index()
+        slopes = loglog_slopes(worst, "minimum", "radius", "noise_ratio")
+        if len(slopes) < 2:
+            continue
+        c = mean_of(worst[worst["radius"] == worst["radius"].min()]["noise_ratio"])
+        slope = mean_of(slopes)
+        rows.append(_row(
+            f"F5.noise_bound.{network}", "rate", in_band(slope, 0.0, tolerance), slope.value, slope.n,
+            f"90% interval inside 0 +- {tolerance:g}", controls.get(network), reference="Inequality (17), Theorem 2.4",
+            figure="F5_pl", statement=f"{network} network: E|G|^2 <= C |grad F|^2 near the minimum set, C bounded as "
+                                      f"r -> 0 (M={batch_size}; max C = {c.value:.3g} at r={worst['radius'].min():g})",
+            statistic="log-log slope in r of the maximum over directions of E|G|^2/|grad F|^2, mean over minima"))
     return rows
 
 

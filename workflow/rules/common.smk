@@ -262,7 +262,10 @@ def register_pipeline(C):
         "F7_rates": [("rates", "quadratic_rates", RATES)],
     }
     # Thresholds a figure draws (declared once, in the claims section).
-    FIGURE_PARAMS = {"F6_capture": {"converged_loss": C["claims"]["converged_loss"]}}
+    FIGURE_PARAMS = {
+        "F5_pl": {"batch_size": C["train"]["batch_size"]},
+        "F6_capture": {"converged_loss": C["claims"]["converged_loss"]},
+    }
     FIGURES = {
         name: add(
             "figures",
@@ -274,7 +277,11 @@ def register_pipeline(C):
     }
     CLAIMS = add(
         "claims",
-        {"claims": C["claims"], "networks": C["networks"]},
+        {
+            "claims": C["claims"],
+            "networks": C["networks"],
+            "batch_size": C["train"]["batch_size"],
+        },
         [
             ("zeros", "quadratic_zeros", QUAD_ZEROS),
             ("adam", "quadratic_adam", QUAD_ADAM),
