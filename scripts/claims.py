@@ -27,7 +27,8 @@ rows = (
     + step_size_claims(network_flows, c["slope_margin"])
     + quadratic_claims(pd.read_csv(stage.input("zeros", "zeros.csv")), pd.read_csv(stage.input("adam", "limits.csv")),
                        c["equivalence_margin"])
-    + limit_claims(pd.read_csv(stage.input("field", "limits.csv")), c["equivalence_margin"])
+    + limit_claims(pd.read_csv(stage.input("gamma_limit", "positions.csv")), stage.params["gamma_limit_network"],
+                   c["equivalence_margin"])
     + lyapunov_claims(lyapunov[lyapunov["network"].isin(overparametrized)], controls)
     + pl_claims(lyapunov[lyapunov["network"].map(controls) != CONFLICTING], c["rate_tolerance"], controls)
     + noise_claims(lyapunov[lyapunov["network"].isin(overparametrized)], stage.params["batch_size"],

@@ -1,16 +1,14 @@
 """Stage minima: polish every run's final iterate with L-BFGS in float64.
 
 For an overparametrized network this lands on the minimum set Z (F - inf F <= tol, inf F = 0
-on clean data); for an underparametrized network it lands on a critical point with F > inf F,
-and the stage also finds the zero of the Adam field next to it (Corollary 1.10: Adam's limits are zeros of f, not critical points).
+on clean data); for an underparametrized network it lands on a critical point with F > inf F.
 """
 
 import numpy as np
 import torch
 
 from adam_ode.checks import polish_minimum
-from adam_ode.vector_field import field_zero
-from replication.inputs import common_random_numbers, erm_problem
+from replication.inputs import erm_problem
 from replication.store import Stage, load_arrays, save_arrays
 
 torch.set_num_threads(snakemake.threads)
@@ -38,21 +36,7 @@ on_minimum_set = losses - problem.loss_floor <= p["tol"] + 64 * np.finfo(float).
 if p["overparametrized"] and not on_minimum_set.any():
     raise RuntimeError(f"no run of network {p['network']} reached F - inf F <= {p['tol']} (inf F = "
                        f"{problem.loss_floor:.6g}); the minimum set was not found")
-# For a control network: next to each run's critical point, the zeros of two independent
-# common-random-numbers fields (the second is the control of F3); NaN where none is found.
-zeros = np.empty((0, 2, problem.dim))
-if not p["overparametrized"]:
-    def zero_near(r, k, theta):
-        crn = common_random_numbers(p, problem.n, p["batch_size"], "minima", p["network"], int(r), k)
-        try:
-            return field_zero(lambda t: crn.estimate(problem.per_sample_gradients(torch.from_numpy(t))).mean, theta)
-        except RuntimeError as error:
-            stage.log(f"run {r}, field {k}: {error}")
-            return np.full(problem.dim, np.nan)
-
-    zeros = np.array([[zero_near(r, k, theta) for k in range(2)] for r, theta in zip(runs, thetas)])
-    stage.log(f"zeros of f found next to {np.isfinite(zeros).all(axis=2).sum()} of {zeros.shape[0] * 2} critical points")
 save_arrays(stage.output("minima.npz"), thetas=np.array(thetas), losses=losses,
-            grad_norms=np.array(grad_norms), runs=np.array(runs), on_minimum_set=on_minimum_set, zeros=zeros,
+            grad_norms=np.array(grad_norms), runs=np.array(runs), on_minimum_set=on_minimum_set,
             floor=problem.loss_floor)
 stage.finish()

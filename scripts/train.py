@@ -1,8 +1,7 @@
 """Stage train: mini-batch Adam on one network, all seeds as one batch.
 
 Records Theta_n and F(Theta_n) on a geometric grid of steps and on every step of the flow
-windows [t_n, t_n + T] (for the deviation D(n, T) of the flow stage), and Adam's limit: the
-mean of Theta_n over the final window of steps.
+windows [t_n, t_n + T] (for the deviation D(n, T) of the flow stage).
 """
 
 import sys
@@ -41,7 +40,6 @@ path = run_adam(
     theta_0, problem.stochastic_gradient(p["batch_size"], torch.Generator().manual_seed(seed + 1)),
     schedule, p["adam"]["alpha"], p["adam"]["beta"], p["adam"]["eps"], p["steps"], record,
     loss=problem.loss, progress=progress, progress_every=max(1, p["steps"] // 10),
-    average_from=int((1 - p["final_window"]) * p["steps"]),
 )
 if np.all(path.diverged_at >= 0):
     message = f"network {p['network']}: every run diverged (first non-finite steps {path.diverged_at.tolist()})"
@@ -50,6 +48,5 @@ if np.all(path.diverged_at >= 0):
 for r in np.flatnonzero(path.diverged_at >= 0):
     stage.log(f"run {r} diverged at step {path.diverged_at[r]}")
 save_arrays(stage.output("trajectories.npz"), steps=path.steps, times=path.times,
-            thetas=path.thetas.numpy(), losses=path.losses.numpy(), diverged_at=path.diverged_at,
-            average=path.average.numpy())
+            thetas=path.thetas.numpy(), losses=path.losses.numpy(), diverged_at=path.diverged_at)
 stage.finish()

@@ -1,6 +1,4 @@
-"""Stage vector_field: |grad F| and the Adam field f, with standard errors, along training;
-and the predictions at Adam's limits (final-window averages), at the polished critical points
-and at the zeros of f found next to them, to tell zeros of f from critical points of F.
+"""Stage vector_field: |grad F| and the Adam field f, with standard errors, along training.
 
 Uses common random numbers: one set of index sequences for every point, so differences
 along a path are not Monte Carlo noise.
@@ -16,7 +14,7 @@ from replication.store import Stage, load_arrays, save_table
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
-rows, limits = [], []
+rows = []
 for name, net in p["networks"].items():
     problem = erm_problem(stage.input("data", "dataset.npz"), net)
     train = load_arrays(stage.input(f"train_{name}", "trajectories.npz"))
@@ -41,18 +39,5 @@ for name, net in p["networks"].items():
                 "dim": int(problem.dim), "truncation_bound": est.truncation_bound,
             })
         stage.log(f"network {name} run {r}: {len(picks)} points, final |f| {rows[-1]['field_norm']:.3e}")
-    # Where Adam's limits, the critical points and the zeros of f sit, in function space (the
-    # predictions at the data), which parameter symmetries (sign flips, permutations) leave alone.
-    minima = load_arrays(stage.input(f"minima_{name}", "minima.npz"))
-    points = {"limit": dict(enumerate(train["average"])), "critical": dict(zip(minima["runs"], minima["thetas"])),
-              "zero": dict(zip(minima["runs"], minima["zeros"][:, 0])),
-              "zero_repeat": dict(zip(minima["runs"], minima["zeros"][:, 1]))}
-    for kind, thetas in points.items():
-        for r, theta in thetas.items():
-            if train["diverged_at"][r] < 0 and np.all(np.isfinite(theta)):
-                predictions = problem.net(torch.from_numpy(theta), problem.x)[:, 0]
-                limits.extend({"network": name, "overparametrized": net["overparametrized"], "point": kind,
-                               "run": int(r), "sample": j, "prediction": float(v)} for j, v in enumerate(predictions))
 save_table(stage.output("field_path.csv"), pd.DataFrame(rows))
-save_table(stage.output("limits.csv"), pd.DataFrame(limits))
 stage.finish()

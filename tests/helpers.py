@@ -75,6 +75,8 @@ BAD_CONFIGS = [
     ("lyapunov.batch_sizes", [1, 4], "lyapunov.batch_sizes"),
     ("quadratic_flow.starts", [10, 10**9], "quadratic_flow.starts"),
     ("rates.betas", [0.5, 0.9], "rates.betas"),
+    ("gamma_limit.network", "over", "gamma_limit.network"),
+    ("gamma_limit.network", "nonet", "gamma_limit.network"),
 ]
 
 

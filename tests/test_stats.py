@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from replication.stats import (CONTRADICTED, INCONCLUSIVE, SUPPORTED, UNDERPOWERED, Estimate, beyond, equivalent,
+                               extrapolate_to_zero,
                                every_case, in_band, mean_of, nonzero, normal)
 
 
@@ -96,3 +97,20 @@ def test_every_case_uses_an_exact_binomial_interval():
     assert every_case(31, 32).high == pytest.approx(0.975 ** (1 / 32))
     low, high = every_case(0, 8).low, every_case(0, 8).high
     assert low == 0 and high == pytest.approx(1 - 0.025 ** (1 / 8))
+
+
+def test_extrapolation_to_zero_against_numpy_and_with_a_lack_of_fit_switch():
+    x = np.array([0.02, 0.01, 0.005, 0.0025, 0.00125])
+    se = np.array([0.05, 0.04, 0.03, 0.02, 0.02])
+    line = [Estimate(0.9 - 20 * xi, s, 63) for xi, s in zip(x, se)]
+    fit = extrapolate_to_zero(x, line)
+    assert fit.degree == 1 and fit.intercept.value == pytest.approx(0.9) and fit.lack_of_fit_p == pytest.approx(1.0)
+    reference = np.polyfit(x, [m.value for m in line], 1, w=1 / se, cov="unscaled")
+    assert fit.intercept.se == pytest.approx(math.sqrt(reference[1][1, 1]), rel=1e-9)
+    assert 63 <= fit.intercept.df <= 5 * 63  # Welch-Satterthwaite over five means with 63 df each
+    curved = [Estimate(1.0 - 60 * xi + 2000 * xi**2, s / 10, 63) for xi, s in zip(x, se)]
+    bent = extrapolate_to_zero(x, curved)
+    assert bent.degree == 2 and bent.lack_of_fit_p < 0.05 and bent.intercept.value == pytest.approx(1.0)
+    assert bent(0.01) == pytest.approx(1.0 - 0.6 + 0.2)
+    with pytest.raises(ValueError, match=">= 3 points"):
+        extrapolate_to_zero(x[:2], line[:2])

@@ -182,3 +182,22 @@ def run_adam(
     if total is not None:
         path.average = total / (n_steps - average_from + 1)
     return path
+
+
+def stationary_means(theta_0: np.ndarray, stochastic_gradient: GradientOracle, gammas, runs: int, alpha: float,
+                     beta: float, eps: float, burn_in_steps: int, average_steps: int) -> np.ndarray:
+    """Adam's stationary mean at each constant step size: ``runs`` runs per gamma from theta_0,
+    all in one batch, each averaged over the ``average_steps`` steps after ``burn_in_steps``.
+
+    Returns the per-run means, shape (len(gammas), runs, d); NaN rows for runs that diverged.
+    Corollary 1.10 concerns the gamma -> 0 limit of these means (``replication.stats``
+    extrapolates it).
+    """
+    gammas = np.repeat(np.asarray(gammas, dtype=float), runs)
+    theta = torch.as_tensor(np.asarray(theta_0, dtype=float)).expand(len(gammas), -1).clone()
+    n_steps = burn_in_steps + average_steps
+    path = run_adam(theta, stochastic_gradient, constant_schedule(gammas), alpha, beta, eps, n_steps,
+                    np.array([n_steps]), average_from=burn_in_steps + 1)
+    means = path.average.numpy().copy()
+    means[path.diverged_at >= 0] = np.nan
+    return means.reshape(-1, runs, means.shape[1])

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .stats import Estimate, Verdict, beyond, equivalent, every_case, in_band, mean_of, nonzero
+from .stats import Verdict, beyond, equivalent, every_case, extrapolate_to_zero, in_band, mean_of, nonzero
 
 COLUMNS = ["id", "kind", "reference", "statement", "statistic", "estimate", "ci_low", "ci_high", "ci_level", "margin",
            "half_width", "threshold", "verdict", "is_control", "changed_ingredient", "figure", "n", "seed_agreement"]
@@ -169,47 +169,45 @@ def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float) ->
     return rows
 
 
-def limit_claims(limits: pd.DataFrame, kappa: float) -> list[dict]:
-    """Corollary 1.10 in ERM (F3), for every underparametrized network, in function space (the
-    predictions at the data, which parameter symmetries leave alone). Run by run, with
-    u = zero of f - critical point: a = <limit - critical, u> / |u|^2 places Adam's limit on the
-    line from the critical point (0) to the zero of f (1); b does the same for the zero of an
-    independent field. Claims: a = 1 within kappa and a = 0 rejected (equivalence); b != 0 (the
-    zero of f is displaced from the critical point, reproducibly; contradicted when b lies within
-    kappa of 0). Control: b - 1, which must lie within kappa of 0 (only the Monte Carlo random
-    numbers differ)."""
+def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[dict]:
+    """Corollary 1.10 in ERM (F3) at each critical point of the ``gamma_limit`` stage, in function
+    space, on the line from the critical point (position 0) to the zero of the first field (1):
+
+    - the gamma -> 0 limit a of Adam's stationary mean (``extrapolate_to_zero``) is the zero of f,
+      located by the independent fields' zeros at b: a - b within kappa |b| (Welch: both errors),
+      and the rival "a = 0, the critical point" rejected (equivalence);
+    - the zero of f is not the critical point: b != 0, contradicted when b lies within kappa of 0;
+    - the zero is reproducible: b = 1 within kappa (the first field's zero is not Monte Carlo noise).
+    """
     rows = []
     fields = {"reference": "Corollary 1.10", "figure": "F3_field_path"}
-    for network, table in limits[~limits["overparametrized"]].groupby("network"):
-        at = table.pivot_table(index=["run", "sample"], columns="point", values="prediction").dropna()
-        a, b = [], []
-        for _, p in at.groupby("run") if {"limit", "critical", "zero", "zero_repeat"} <= set(at.columns) else ():
-            u = (p["zero"] - p["critical"]).to_numpy()
-            if u @ u > 0:  # a zero of f that coincides with the critical point gives no line
-                a.append(float((p["limit"] - p["critical"]).to_numpy() @ u / (u @ u)))
-                b.append(float((p["zero_repeat"] - p["critical"]).to_numpy() @ u / (u @ u)))
-        if len(a) < 2:
-            rows.append(_row(f"F3.zero_not_critical.{network}", "difference", Verdict("inconclusive", np.nan, np.nan, 0.95, 0),
-                             np.nan, len(a), "needs >= 2 runs", statistic="no zero of f distinct from the critical point "
-                             "was found next to two or more critical points (minima log)", statement=f"{network} network: "
-                             "the zero of f is not the critical point of F", **fields))
-            continue
-        a, b = mean_of(a), mean_of(b)
-        where = "position on the line critical point (0) -> zero of f (1) in prediction space, mean over runs"
+    for point, table in positions.groupby("point"):
+        tag = f"{network}.point={point}"
+        zeros = table[(table["kind"] == "zero") & (table["run"] > 0)]["position"]
+        b = mean_of(zeros)
+        adam = table[table["kind"] == "adam"].groupby("gamma")["position"]
+        fit = extrapolate_to_zero(list(adam.groups), [mean_of(values) for _, values in adam])
+        gap, delta = fit.intercept - b, kappa * abs(b.value)
+        model = "a + b gamma" + (" + c gamma^2 (the line's lack of fit: p = %.2g)" % fit.lack_of_fit_p
+                                 if fit.degree == 2 else "")
         rows += [
-            _row(f"F3.limit_is_zero.{network}", "equivalence", equivalent(a.shifted(1.0), kappa, rival=a), a.value - 1,
-                 a.n, f"90% interval inside +-{kappa:g} and 'limit = critical point' rejected",
-                 statement=f"{network} network: Adam's limit is the zero of f, not the critical point of F",
-                 statistic=f"Adam limit's {where}, minus 1", **fields),
-            _row(f"F3.zero_not_critical.{network}", "difference", nonzero(b, kappa), b.value, b.n,
+            _row(f"F3.limit_is_zero.{tag}", "equivalence", equivalent(gap, delta, rival=fit.intercept), gap.value,
+                 int(adam.size().min()), f"90% interval inside +-{delta:.3g} (= {kappa:g} |zero - critical point|) and "
+                 "'limit = critical point' rejected",
+                 statement=f"{network} network, critical point {point}: Adam's gamma -> 0 limit is the zero of f, not "
+                           "the critical point of F",
+                 statistic=f"intercept of {model} fitted to the stationary means over gamma, minus the zeros' position "
+                           "(0 = critical point, 1 = first field's zero)", **fields),
+            _row(f"F3.zero_not_critical.{tag}", "difference", nonzero(b, kappa), b.value, b.n,
                  f"outside 0 (95% t interval); contradicted inside +-{kappa:g}",
-                 statement=f"{network} network: the zero of f is not the critical point of F",
-                 statistic=f"an independent field's zero of f: {where}", **fields),
-            _row(f"F3.zero_repeat.{network}", "difference", nonzero(b.shifted(1.0), kappa), b.value - 1, b.n,
-                 f"outside 0 (95% t interval); contradicted inside +-{kappa:g}",
-                 "the point compared with the zero of f: the zero of an independent field instead of Adam's limit",
-                 statement=f"{network} network: the zeros of f of two independent fields differ",
-                 statistic=f"an independent field's zero of f: {where}, minus 1", **fields),
+                 statement=f"{network} network, critical point {point}: the zero of f is not the critical point of F",
+                 statistic="position of independent fields' zeros (0 = critical point, 1 = first field's zero)",
+                 **fields),
+            _row(f"F3.zero_reproducible.{tag}", "equivalence", equivalent(b.shifted(1.0), kappa), b.value - 1, b.n,
+                 f"90% interval inside +-{kappa:g}",
+                 statement=f"{network} network, critical point {point}: the zero of f is a property of f, not of the "
+                           "random numbers (independent fields' zeros agree with the first)",
+                 statistic="position of independent fields' zeros, minus 1", **fields),
         ]
     return rows
 

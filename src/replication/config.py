@@ -72,6 +72,15 @@ def _cross_checks(c: dict) -> None:
                 f"{c['data']['input_dim']} and end with 1, got {net['widths']}")
     if not any(net["overparametrized"] and net["data"] == "clean" for net in c["networks"].values()):
         raise ConfigError("config key 'networks': at least one network must be overparametrized on clean data")
+    g = c["gamma_limit"]
+    if g["network"] not in c["networks"]:
+        raise ConfigError(f"config key 'gamma_limit.network': {g['network']!r} is not a network of 'networks' "
+                          f"({sorted(c['networks'])})")
+    if c["networks"][g["network"]]["overparametrized"]:
+        raise ConfigError(f"config key 'gamma_limit.network': {g['network']!r} must be underparametrized "
+                          "(its critical points have F > 0)")
+    if g["batch_size"] > n:
+        raise ConfigError(f"config key 'gamma_limit.batch_size': must be <= data.n = {n}, got {g['batch_size']}")
     gamma_0 = c["train"]["gamma_0"]
     if isinstance(gamma_0, list) and len(gamma_0) != c["train"]["seeds"]:
         raise ConfigError(f"config key 'train.gamma_0': a list needs one value per seed "

@@ -152,6 +152,53 @@ def in_band(estimate: Estimate, expected: float, tolerance: float) -> Verdict:
     return Verdict(verdict.verdict, verdict.low + expected, verdict.high + expected, verdict.level, tolerance)
 
 
+@dataclass(frozen=True)
+class Extrapolation:
+    """A weighted polynomial fit y(x) = c_0 + c_1 x (+ c_2 x^2) and its value at x = 0."""
+
+    intercept: Estimate
+    coefficients: np.ndarray  # c_0, c_1, ...
+    degree: int
+    lack_of_fit_p: float  # of the linear fit: a small value asked for the quadratic term
+
+    def __call__(self, x) -> np.ndarray:
+        return np.polynomial.polynomial.polyval(np.asarray(x, dtype=float), self.coefficients)
+
+
+def extrapolate_to_zero(x, means: list[Estimate], level: float = 0.05) -> Extrapolation:
+    """The x -> 0 limit of independent means observed at x (e.g. Adam's stationary mean at step
+    sizes gamma): weighted least squares (weights 1 / SE^2) of a line, or of a parabola when the
+    line's lack-of-fit chi^2 test rejects it at ``level`` (and there are >= 4 points). The
+    intercept is a linear combination of the means, so its standard error is exact given theirs
+    and its degrees of freedom follow Welch-Satterthwaite."""
+    x = np.asarray(x, dtype=float)
+    y, se = np.array([m.value for m in means]), np.array([m.se for m in means])
+    df = np.array([m.df for m in means])
+
+    def fit(degree):
+        design = np.vander(x, degree + 1, increasing=True)
+        weighted = design / se[:, None]
+        # Row 0 of the pseudo-inverse: the intercept's weights on the observations.
+        solve = np.linalg.pinv(weighted) / se[None, :]
+        coefficients = solve @ y
+        chi2 = float((((y - design @ coefficients) / se) ** 2).sum())
+        return coefficients, solve[0], chi2
+
+    if len(x) < 3:
+        raise ValueError(f"an extrapolation needs >= 3 points, got {len(x)}")
+    coefficients, weights, chi2 = fit(1)
+    p_value = float(stats.chi2.sf(chi2, len(x) - 2))
+    degree = 2 if p_value < level and len(x) >= 4 else 1
+    if degree == 2:
+        coefficients, weights, _ = fit(2)
+    parts = (weights * se) ** 2
+    variance = float(parts.sum())
+    finite = np.isfinite(df)
+    dof = variance**2 / float((parts[finite] ** 2 / df[finite]).sum()) if finite.any() else math.inf
+    return Extrapolation(Estimate(float(coefficients[0]), math.sqrt(variance), dof, len(x)), coefficients, degree,
+                         p_value)
+
+
 def clopper_pearson(successes: int, n: int, level: float = DIFFERENCE_LEVEL) -> tuple[float, float]:
     a = (1 - level) / 2
     low = stats.beta.ppf(a, successes, n - successes + 1) if successes > 0 else 0.0

@@ -124,15 +124,7 @@ def register_pipeline(C):
         )
         MINIMA[net_name] = add(
             "minima",
-            {
-                "network": net_name,
-                **net,
-                **C["minima"],
-                "adam": ADAM,
-                "field": FIELD,
-                "seed": C["seed"],
-                "batch_size": C["train"]["batch_size"],
-            },
+            {"network": net_name, **net, **C["minima"]},
             [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
         )
 
@@ -147,7 +139,7 @@ def register_pipeline(C):
             "batch_size": C["train"]["batch_size"],
             "networks": C["networks"],
         },
-        [("data", "data", DATA)] + _trained + _minima,
+        [("data", "data", DATA)] + _trained,
     )
     LYAPUNOV = add(
         "lyapunov_pl",
@@ -222,6 +214,20 @@ def register_pipeline(C):
         "quadratic_rates",
         {"adam": ADAM, "field": FIELD, "seed": C["seed"], **C["rates"]},
     )
+    G = C["gamma_limit"]
+    GAMMA_LIMIT = add(
+        "gamma_limit",
+        {
+            "adam": ADAM,
+            "seed": C["seed"],
+            "tol": FIELD["tol"],
+            "data": {k: C["data"][k] for k in ("n", "input_dim", "target")},
+            **G,
+            "network": {
+                k: C["networks"][G["network"]][k] for k in ("widths", "activation")
+            },
+        },
+    )
     CAPTURE = add(
         "capture",
         {
@@ -252,7 +258,10 @@ def register_pipeline(C):
             ("zeros", "quadratic_zeros", QUAD_ZEROS),
             ("adam", "quadratic_adam", QUAD_ADAM),
         ],
-        "F3_field_path": [("field", "vector_field", FIELD_PATH)],
+        "F3_field_path": [
+            ("field", "vector_field", FIELD_PATH),
+            ("gamma_limit", "gamma_limit", GAMMA_LIMIT),
+        ],
         "F4_lyapunov": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
         "F5_pl": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
         "F6_capture": [
@@ -281,11 +290,12 @@ def register_pipeline(C):
             "claims": C["claims"],
             "networks": C["networks"],
             "batch_size": C["train"]["batch_size"],
+            "gamma_limit_network": G["network"],
         },
         [
             ("zeros", "quadratic_zeros", QUAD_ZEROS),
             ("adam", "quadratic_adam", QUAD_ADAM),
-            ("field", "vector_field", FIELD_PATH),
+            ("gamma_limit", "gamma_limit", GAMMA_LIMIT),
             ("lyapunov", "lyapunov_pl", LYAPUNOV),
             ("quadratic_flow", "quadratic_flow", QUAD_FLOW),
             ("capture", "capture", CAPTURE),

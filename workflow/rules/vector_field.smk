@@ -2,7 +2,7 @@ rule vector_field:
     input:
         unpack(upstream_provenance("vector_field")),
     output:
-        out("vector_field", "field_path.csv", "limits.csv"),
+        out("vector_field", "field_path.csv"),
     log:
         log_of("vector_field"),
     benchmark:

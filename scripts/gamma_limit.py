@@ -1,0 +1,75 @@
+"""Stage gamma_limit: Corollary 1.10 in ERM as a gamma -> 0 limit, for one underparametrized network.
+
+On each of several data sets (one critical point each, distinct by construction): polish a critical point of F, find the
+zeros of several independent common-random-numbers Adam fields next to it, and run Adam with
+constant step sizes gamma from the first zero; its stationary mean at each gamma is compared with
+the critical point and the zeros in function space (the predictions at the data), on the line
+from the critical point (position 0) to the first zero (position 1).
+"""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from adam_ode.adam import stationary_means
+from adam_ode.checks import polish_minimum
+from adam_ode.erm import MLP, ERMProblem, make_dataset
+from adam_ode.vector_field import ERMCommonRandomNumbers, field_zero
+from replication.store import Stage, save_table, seed_for
+
+torch.set_num_threads(snakemake.threads)
+stage = Stage(snakemake.params.stage, snakemake.log[0])
+p = stage.params
+a, d = p["adam"], p["data"]
+rows, found = [], 0
+# Data sets are drawn in order; one whose critical point has no zero of f nearby (the root finder
+# fails for a field), or whose zero is the critical point itself, is skipped.
+for k in range(4 * p["critical_points"]):
+    if found == p["critical_points"]:
+        break
+    x, y = make_dataset(d["n"], d["input_dim"], seed_for(p["seed"], "gamma_limit", "data", k), target=d["target"])
+    problem = ERMProblem(MLP(p["network"]["widths"], p["network"]["activation"]), x, y)
+    loss, gradient = problem.numpy_functions()
+    starts = problem.net.init(4, torch.Generator().manual_seed(seed_for(p["seed"], "gamma_limit", "init", k))).numpy()
+    critical = min((polish_minimum(loss, gradient, theta, 0.0, p["max_iter"]) for theta in starts), key=lambda m: m.loss)
+
+    def field(j):
+        crn = ERMCommonRandomNumbers(problem.n, p["batch_size"], a["alpha"], a["beta"], a["eps"], p["n_samples"],
+                                     seed_for(p["seed"], "gamma_limit", "field", k, j), p["tol"], control_variate=True)
+        return lambda theta: crn.estimate(problem.per_sample_gradients(torch.from_numpy(theta))).mean
+
+    try:
+        zeros = [field_zero(field(j), critical.theta) for j in range(p["fields"])]
+    except RuntimeError as error:
+        stage.log(f"data set {k}: critical point with F = {critical.loss:.6g} skipped: {error}")
+        continue
+
+    def predictions(theta):
+        return problem.net(torch.as_tensor(theta), problem.x)[..., 0].numpy()
+
+    u = predictions(zeros[0]) - predictions(critical.theta)
+    if not np.linalg.norm(u) > 0:  # the network interpolates this data set: no noise at its minimum
+        stage.log(f"data set {k}: the zero of f is the critical point (F = {critical.loss:.3g}); skipped")
+        continue
+    found += 1
+
+    def position(theta):
+        return (predictions(theta) - predictions(critical.theta)) @ u / (u @ u)
+
+    generator = torch.Generator().manual_seed(seed_for(p["seed"], "gamma_limit", "adam", k))
+    means = stationary_means(zeros[0], problem.stochastic_gradient(p["batch_size"], generator), p["gammas"], p["runs"],
+                             a["alpha"], a["beta"], a["eps"], p["burn_in_steps"], p["average_steps"])
+    common = {"point": k, "critical_loss": critical.loss, "critical_grad_norm": float(np.linalg.norm(gradient(critical.theta))),
+              "separation": float(np.linalg.norm(u))}
+    rows += [{**common, "kind": "zero", "gamma": 0.0, "run": j, "position": position(z)} for j, z in enumerate(zeros)]
+    for gamma, runs in zip(p["gammas"], means):
+        rows += [{**common, "kind": "adam", "gamma": gamma, "run": r, "position": position(m)}
+                 for r, m in enumerate(runs) if np.all(np.isfinite(m))]
+    stage.log(f"point {k}: F = {critical.loss:.6g}, |grad F| = {common['critical_grad_norm']:.1e}, |u| = "
+              f"{common['separation']:.3e}, zeros at {[round(position(z), 3) for z in zeros]}, Adam at " + ", ".join(
+                  f"gamma {g:g}: {np.mean([position(m) for m in runs]):.3f}" for g, runs in zip(p["gammas"], means)))
+if found < p["critical_points"]:
+    raise RuntimeError(f"zeros of f were found next to only {found} of {4 * p['critical_points']} critical points "
+                       f"(gamma_limit.critical_points = {p['critical_points']}); see the log")
+save_table(stage.output("positions.csv"), pd.DataFrame(rows))
+stage.finish()
