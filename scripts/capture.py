@@ -21,6 +21,7 @@ torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
 table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
+table = table[table["beta"] == p["adam"]["beta"]]
 schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
 rows = []
 for name, net in p["networks"].items():

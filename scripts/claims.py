@@ -16,6 +16,8 @@ controls = network_controls(stage.params["networks"])
 overparametrized = [name for name, net in stage.params["networks"].items() if net["overparametrized"]]
 quadratic_flow = pd.read_csv(stage.input("quadratic_flow", "deviation.csv"))
 lyapunov = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
+# The PL and noise ratios do not depend on beta: one copy, at the random directions.
+random = lyapunov[(lyapunov["search"] == "random") & (lyapunov["beta"] == lyapunov["beta"].iloc[0])]
 capture = pd.read_csv(stage.input("capture", "capture.csv"))
 network_flows = pd.concat([pd.read_csv(stage.input(name, "deviation.csv")) for name in stage.upstream
                            if name.startswith("flow_")])
@@ -30,8 +32,8 @@ rows = (
     + limit_claims(pd.read_csv(stage.input("gamma_limit", "positions.csv")), stage.params["gamma_limit_network"],
                    c["equivalence_margin"])
     + lyapunov_claims(lyapunov[lyapunov["network"].isin(overparametrized)], controls)
-    + pl_claims(lyapunov[lyapunov["network"].map(controls) != CONFLICTING], c["rate_tolerance"], controls)
-    + noise_claims(lyapunov[lyapunov["network"].isin(overparametrized)], stage.params["batch_size"],
+    + pl_claims(random[random["network"].map(controls) != CONFLICTING], c["rate_tolerance"], controls)
+    + noise_claims(random[random["network"].isin(overparametrized)], stage.params["batch_size"],
                    c["rate_tolerance"], controls)
     + capture_claims(capture[capture["network"].isin(overparametrized)], c["capture_reduction"], c["converged_loss"],
                      controls)

@@ -13,16 +13,18 @@ apply_style(p)
 table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
 # Significantly negative: the upper end of the 95% interval of grad F . f is below 0.
 table["negative"] = table["derivative"] + 1.96 * table["derivative_se"] < 0
-networks = list(table["network"].unique())
-fig, axes = plt.subplots(2, len(networks), figsize=(5.4 * len(networks), 7.6), squeeze=False)
-for col, name in enumerate(networks):
-    sub = table[table["network"] == name]
+table = table[table["search"] == "random"]  # the worst-case directions are quoted in the claims
+panels = list(table.groupby(["network", "beta"]).groups)
+fig, axes = plt.subplots(2, len(panels), figsize=(5.4 * len(panels), 7.6), squeeze=False)
+for col, (name, beta) in enumerate(panels):
+    sub = table[(table["network"] == name) & (table["beta"] == beta)]
     for row, (column, label, cmap, limits) in enumerate((
             ("negative", r"fraction with $\nabla F\cdot f<0$ (95% upper bound)", "viridis", (0, 1)),
             ("normalised", r"mean $\nabla F\cdot f/(|\nabla F||f|)$", "vlag", (-1, 1)))):
         grid = sub.pivot_table(index="radius", columns="batch_size", values=column, aggfunc="mean")
         sns.heatmap(grid, ax=axes[row, col], vmin=limits[0], vmax=limits[1], cmap=cmap, annot=True, fmt=".2f",
                     cbar_kws={"label": label})
-        axes[row, col].set(title=f"network: {name}", xlabel="mini-batch size $M$", ylabel="radius $r$")
+        axes[row, col].set(title=f"network: {name}, $\\beta$ = {beta:g}", xlabel="mini-batch size $M$",
+                           ylabel="radius $r$")
 save_figure(fig, stage.output("F4_lyapunov.pdf"), stage.output("F4_lyapunov.png"), p["dpi"])
 stage.finish()

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from adam_ode.checks import lyapunov_derivative, noise_ratio, pl_ratio, polish_minimum, sphere_points
+from adam_ode.checks import lyapunov_derivative, noise_ratio, pl_ratio, polish_minimum, sphere_points, worst_direction
 from adam_ode.erm import ERMProblem, MLP, make_dataset
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field import QuadraticCommonRandomNumbers
@@ -60,3 +60,19 @@ def test_noise_ratio_is_the_exact_mini_batch_second_moment():
     assert noise_ratio(np.ones((5, 2)), 3) == pytest.approx(1.0)  # no noise: C = 1
     with pytest.raises(ValueError, match="grad F"):
         noise_ratio(np.array([[1.0], [-1.0]]), 1)
+
+
+def test_worst_direction_finds_the_top_eigenvector_of_a_quadratic_form():
+    """max over the unit sphere of u^T A u is A's largest eigenvalue (numpy.linalg.eigh)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((6, 6))
+    a = a + a.T
+    values, vectors = np.linalg.eigh(a)
+    u = worst_direction(lambda v: float(v @ a @ v), rng.standard_normal(6), steps=50)
+    assert np.linalg.norm(u) == pytest.approx(1.0)
+    assert u @ a @ u == pytest.approx(values[-1], rel=1e-6)
+    assert abs(u @ vectors[:, -1]) == pytest.approx(1.0, abs=1e-4)
+    start = rng.standard_normal(6)
+    start /= np.linalg.norm(start)
+    one_step = worst_direction(lambda v: float(v @ a @ v), start, steps=1)
+    assert one_step @ a @ one_step >= start @ a @ start  # never worse than where it started

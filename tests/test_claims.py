@@ -116,6 +116,8 @@ def lyapunov_table(failing_radius):
                 for point in range(5):
                     bad = not interpolates or radius >= failing_radius or (m == 1 and point == 0)
                     rows.append({"network": network, "overparametrized": True, "radius": radius, "batch_size": m,
+                                 "beta": 0.9, "search": "worst" if point == 4 and m == 4 else "random",
+                                 "normalised": 0.5 if bad else -0.5,
                                  "minimum": 0, "direction": point, "derivative": 1.0 if bad else -1.0,
                                  "derivative_se": 0.1, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2),
                                  "noise_ratio": (2.0 if interpolates else 0.5 / radius**2) * (1 + 0.1 * point)})
@@ -126,12 +128,15 @@ def test_lyapunov_radius_and_batch_size_threshold():
     table = lyapunov_table(failing_radius=1e-2)
     assert lyapunov_radius(table[table["network"] == "over"], 4) == 1e-3
     assert lyapunov_radius(table[table["network"] == "conflicting"], 4) is None
-    rows = {row["id"]: row for row in lyapunov_claims(table, {"conflicting": CONFLICTING})}
+    rows = {row["id"].removesuffix(".beta=0.9"): row for row in lyapunov_claims(table, {"conflicting": CONFLICTING})}
     assert rows["F4.radius.over"]["verdict"] == "supported" and rows["F4.radius.over"]["ci_high"] == 1e-2
+    assert "censored" not in rows["F4.radius.over"]["statement"]
     assert rows["F4.batch_size.over"]["estimate"] == 2 and rows["F4.batch_size.over"]["ci_low"] == 1
     assert {rows[f"F4.{c}.conflicting"]["verdict"] for c in ("lyapunov", "radius", "batch_size")} == {"contradicted"}
     assert rows["F4.lyapunov.conflicting"]["changed_ingredient"] == CONFLICTING
     assert not rows["F4.lyapunov.over"]["is_control"]
+    whole_grid = {row["id"]: row for row in lyapunov_claims(lyapunov_table(failing_radius=10.0), {})}
+    assert "censored" in whole_grid["F4.radius.over.beta=0.9"]["statement"]
 
 
 def test_pl_claims_ask_for_a_ratio_that_tends_to_a_constant():

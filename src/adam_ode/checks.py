@@ -71,3 +71,15 @@ def sphere_points(center: np.ndarray, radii: np.ndarray, n_directions: int,
     u = rng.standard_normal((n_directions, len(center)))
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     return center + radii[:, None, None] * u[None]
+
+
+def worst_direction(objective: Callable[[np.ndarray], float], u_0: np.ndarray, steps: int) -> np.ndarray:
+    """A unit direction u that (locally) maximises objective(u), from u_0: ``steps`` L-BFGS
+    iterations on the sphere, parametrised by v -> v / |v| (finite-difference gradients; the
+    objective should be smooth, e.g. a common-random-numbers field estimate)."""
+    if steps < 1:
+        return u_0 / np.linalg.norm(u_0)
+    result = minimize(lambda v: -objective(v / np.linalg.norm(v)), np.asarray(u_0, dtype=float), method="L-BFGS-B",
+                      options={"maxiter": steps})
+    u = result.x / np.linalg.norm(result.x)
+    return u if objective(u) >= objective(u_0 / np.linalg.norm(u_0)) else u_0 / np.linalg.norm(u_0)

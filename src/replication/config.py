@@ -54,7 +54,11 @@ def _cross_checks(c: dict) -> None:
     a, b = c["adam"]["alpha"], c["adam"]["beta"]
     if not a < math.sqrt(b):
         raise ConfigError(f"config key 'adam.alpha': {a} must be < sqrt(adam.beta) = {math.sqrt(b):.6g}")
-    for key, betas in (("quadratic.betas", c["quadratic"]["betas"]), ("rates.betas", c["rates"]["betas"])):
+    if b not in c["lyapunov"]["betas"]:
+        raise ConfigError(f"config key 'lyapunov.betas': must contain adam.beta = {b} (the capture runs start inside "
+                          "the neighbourhood measured there)")
+    for key, betas in (("quadratic.betas", c["quadratic"]["betas"]), ("rates.betas", c["rates"]["betas"]),
+                       ("lyapunov.betas", c["lyapunov"]["betas"])):
         for beta in betas:
             if not a < math.sqrt(beta):
                 raise ConfigError(f"config key '{key}': adam.alpha={a} must be < sqrt(beta) for beta={beta}")

@@ -19,10 +19,12 @@ def erm_problem(dataset_path, network: dict) -> ERMProblem:
                       torch.from_numpy(data["x" + suffix]), torch.from_numpy(data["y" + suffix]))
 
 
-def common_random_numbers(params: dict, n: int, batch_size: int, *labels) -> ERMCommonRandomNumbers:
-    """The ERM field estimator of a stage (its adam and field parameters), with index
-    sequences seeded from the config's root seed and ``labels``."""
+def common_random_numbers(params: dict, n: int, batch_size: int, *labels, beta: float | None = None
+                          ) -> ERMCommonRandomNumbers:
+    """The ERM field estimator of a stage (its adam and field parameters; ``beta`` replaces
+    adam.beta), with index sequences seeded from the config's root seed and ``labels``."""
     a, field = params["adam"], params["field"]
-    return ERMCommonRandomNumbers(n, batch_size, a["alpha"], a["beta"], a["eps"], field["n_samples"],
+    return ERMCommonRandomNumbers(n, batch_size, a["alpha"], a["beta"] if beta is None else beta, a["eps"],
+                                  field["n_samples"],
                                   seed_for(params["seed"], *labels), field["tol"],
                                   control_variate=field["control_variate"])
