@@ -45,6 +45,7 @@ for ax, point in zip(axes[1], points):
     zero = sub[(sub["kind"] == "zero") & (sub["run"] > 0)]["position"].mean()
     ax.axhline(zero, color="C2", linestyle="--", label="zero of $f$ (independent fields)")
     ax.axhline(0.0, color="0.3", linewidth=1, label="critical point of $F$")
+    ax.locator_params(axis="x", nbins=4)
     ax.set(title=f"critical point {point}", xlabel=r"constant step size $\gamma$",
            ylabel="position: critical point (0) to zero of $f$ (1)")
     ax.legend(fontsize="x-small")

@@ -51,7 +51,6 @@ for k in range(4 * p["critical_points"]):
     if not np.linalg.norm(u) > 0:  # the network interpolates this data set: no noise at its minimum
         stage.log(f"data set {k}: the zero of f is the critical point (F = {critical.loss:.3g}); skipped")
         continue
-    found += 1
 
     def position(theta):
         return (predictions(theta) - predictions(critical.theta)) @ u / (u @ u)
@@ -59,14 +58,16 @@ for k in range(4 * p["critical_points"]):
     generator = torch.Generator().manual_seed(seed_for(p["seed"], "gamma_limit", "adam", k))
     means = stationary_means(zeros[0], problem.stochastic_gradient(p["batch_size"], generator), p["gammas"], p["runs"],
                              a["alpha"], a["beta"], a["eps"], p["burn_in_steps"], p["average_steps"])
-    common = {"point": k, "critical_loss": critical.loss, "critical_grad_norm": float(np.linalg.norm(gradient(critical.theta))),
-              "separation": float(np.linalg.norm(u))}
+    # Points are numbered in the order found, so that every root seed has points 0, 1, ...
+    common = {"point": found, "data_set": k, "critical_loss": critical.loss,
+              "critical_grad_norm": float(np.linalg.norm(gradient(critical.theta))), "separation": float(np.linalg.norm(u))}
     rows += [{**common, "kind": "zero", "gamma": 0.0, "run": j, "position": position(z)} for j, z in enumerate(zeros)]
     for gamma, runs in zip(p["gammas"], means):
         rows += [{**common, "kind": "adam", "gamma": gamma, "run": r, "position": position(m)}
                  for r, m in enumerate(runs) if np.all(np.isfinite(m))]
-    stage.log(f"point {k}: F = {critical.loss:.6g}, |grad F| = {common['critical_grad_norm']:.1e}, |u| = "
-              f"{common['separation']:.3e}, zeros at {[round(position(z), 3) for z in zeros]}, Adam at " + ", ".join(
+    found += 1
+    stage.log(f"point {found - 1} (data set {k}): F = {critical.loss:.6g}, |grad F| = {common['critical_grad_norm']:.1e}, "
+              f"|u| = {common['separation']:.3e}, zeros at {[round(position(z), 3) for z in zeros]}, Adam at " + ", ".join(
                   f"gamma {g:g}: {np.mean([position(m) for m in runs]):.3f}" for g, runs in zip(p["gammas"], means)))
 if found < p["critical_points"]:
     raise RuntimeError(f"zeros of f were found next to only {found} of {4 * p['critical_points']} critical points "

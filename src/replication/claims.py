@@ -284,50 +284,47 @@ def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str]) -> list[dict]
     return rows
 
 
+def _bounded_ratio_row(id: str, sub: pd.DataFrame, column: str, extreme: str, tolerance: float, control, what: str,
+                       **fields) -> dict | None:
+    """A ratio near the minimum set that tends to a constant as r -> 0: the log-log slope in r of
+    its ``extreme`` ("min" or "max") over directions, one per minimum, is 0 within ``tolerance``."""
+    worst = sub.groupby(["minimum", "radius"])[column].agg(extreme).reset_index()
+    slopes = loglog_slopes(worst, "minimum", "radius", column)
+    if len(slopes) < 2:
+        return None
+    smallest = worst["radius"].min()
+    c = mean_of(worst[worst["radius"] == smallest][column])
+    low, high = c.interval(0.95)
+    slope = mean_of(slopes)
+    return _row(id, "rate", in_band(slope, 0.0, tolerance), slope.value, slope.n,
+                f"90% interval inside 0 +- {tolerance:g}", control, figure="F5_pl",
+                statement=f"{what} tends to a constant as r -> 0 ({extreme} over directions at r={smallest:g}: "
+                          f"{c.value:.3g} [{low:.3g}, {high:.3g}])",
+                statistic=f"log-log slope in r of the {extreme}imum over directions of {what}, mean over minima",
+                **fields)
+
+
 def pl_claims(table: pd.DataFrame, tolerance: float, controls: dict[str, str]) -> list[dict]:
     """PL near the minimum set (F5): min_u |grad F|^2 / (F - inf F) tends to a constant c > 0 as
-    r -> 0 (its log-log slope in r is 0 within ``tolerance``). ``controls``: network -> its
-    changed ingredient (at a critical point with F > inf F the ratio falls like r^2)."""
-    rows = []
+    r -> 0. ``controls``: network -> its changed ingredient (at a critical point with F > inf F
+    the ratio falls like r^2)."""
     points = table.drop_duplicates(["network", "minimum", "radius", "direction"])
-    for network, sub in points.groupby("network"):
-        worst = sub.groupby(["minimum", "radius"])["pl_ratio"].min().reset_index()
-        slopes = loglog_slopes(worst, "minimum", "radius", "pl_ratio")
-        if len(slopes) < 2:
-            continue
-        c = mean_of(worst[worst["radius"] == worst["radius"].min()]["pl_ratio"])
-        c_low, c_high = c.interval(0.95)
-        slope = mean_of(slopes)
-        rows.append(_row(
-            f"F5.pl.{network}", "rate", in_band(slope, 0.0, tolerance), slope.value, slope.n,
-            f"90% interval inside 0 +- {tolerance:g}", controls.get(network), reference="PL condition, Section 2",
-            figure="F5_pl", statement=f"{network} network: |grad F|^2 / (F - inf F) tends to a constant c > 0 as r -> 0 "
-                                      f"(c = {c.value:.3g} [{c_low:.3g}, {c_high:.3g}] at r={worst['radius'].min():g})",
-            statistic="log-log slope in r of the minimum over directions of |grad F|^2/(F - inf F), mean over points"))
-    return rows
+    rows = [_bounded_ratio_row(f"F5.pl.{network}", sub, "pl_ratio", "min", tolerance, controls.get(network),
+                               f"{network} network: |grad F|^2 / (F - inf F)", reference="PL condition, Section 2")
+            for network, sub in points.groupby("network")]
+    return [row for row in rows if row is not None]
 
 
 def noise_claims(table: pd.DataFrame, batch_size: int, tolerance: float, controls: dict[str, str]) -> list[dict]:
     """Inequality (17) near the minimum set (F5): the noise ratio C = E|G|^2 / |grad F|^2 of the
-    training mini-batch, maximised over the sampled directions, stays bounded as r -> 0 (its
-    log-log slope in r is 0 within ``tolerance``). Where the noise does not vanish on the
-    minimum set (the control), C grows like r^-2."""
-    rows = []
+    training mini-batch, maximised over the sampled directions, stays bounded as r -> 0. Where the
+    noise does not vanish on the minimum set (the control), C grows like r^-2."""
     points = table[table["batch_size"] == batch_size]
-    for network, sub in points.groupby("network"):
-        worst = sub.groupby(["minimum", "radius"])["noise_ratio"].max().reset_index()
-        slopes = loglog_slopes(worst, "minimum", "radius", "noise_ratio")
-        if len(slopes) < 2:
-            continue
-        c = mean_of(worst[worst["radius"] == worst["radius"].min()]["noise_ratio"])
-        slope = mean_of(slopes)
-        rows.append(_row(
-            f"F5.noise_bound.{network}", "rate", in_band(slope, 0.0, tolerance), slope.value, slope.n,
-            f"90% interval inside 0 +- {tolerance:g}", controls.get(network), reference="Inequality (17), Theorem 2.4",
-            figure="F5_pl", statement=f"{network} network: E|G|^2 <= C |grad F|^2 near the minimum set, C bounded as "
-                                      f"r -> 0 (M={batch_size}; max C = {c.value:.3g} at r={worst['radius'].min():g})",
-            statistic="log-log slope in r of the maximum over directions of E|G|^2/|grad F|^2, mean over minima"))
-    return rows
+    rows = [_bounded_ratio_row(f"F5.noise_bound.{network}", sub, "noise_ratio", "max", tolerance, controls.get(network),
+                               f"{network} network: E|G|^2 / |grad F|^2 at M={batch_size}",
+                               reference="Inequality (17), Theorem 2.4")
+            for network, sub in points.groupby("network")]
+    return [row for row in rows if row is not None]
 
 
 def capture_claims(capture: pd.DataFrame, reduction: float, tol: float, controls: dict[str, str]) -> list[dict]:
