@@ -17,7 +17,7 @@ rule fig_flow:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(350),
+        mem_mb=per_attempt(550),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
@@ -44,7 +44,7 @@ rule fig_zeros:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(350),
+        mem_mb=per_attempt(550),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
@@ -71,7 +71,7 @@ rule fig_field_path:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(350),
+        mem_mb=per_attempt(550),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
@@ -98,7 +98,7 @@ rule fig_lyapunov:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(350),
+        mem_mb=per_attempt(550),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
@@ -125,7 +125,7 @@ rule fig_pl:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(350),
+        mem_mb=per_attempt(550),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
@@ -152,7 +152,7 @@ rule fig_capture:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(350),
+        mem_mb=per_attempt(550),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),
@@ -179,7 +179,7 @@ rule fig_rates:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(350),
+        mem_mb=per_attempt(550),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("figures"),

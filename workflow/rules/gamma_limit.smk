@@ -9,7 +9,7 @@ rule gamma_limit:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(600),
+        mem_mb=per_attempt(1050),
         runtime=per_attempt(20),
     params:
         stage=stage_spec("gamma_limit"),

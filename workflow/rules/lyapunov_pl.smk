@@ -11,8 +11,8 @@ rule lyapunov_pl:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(500),
-        runtime=per_attempt(10),
+        mem_mb=per_attempt(650),
+        runtime=per_attempt(30),
     params:
         stage=stage_spec("lyapunov_pl"),
     script:

@@ -28,7 +28,7 @@ rule quadratic_adam:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(500),
+        mem_mb=per_attempt(600),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("quadratic_adam"),
@@ -49,7 +49,7 @@ rule quadratic_flow:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(800),
+        mem_mb=per_attempt(1300),
         runtime=per_attempt(10),
     params:
         stage=stage_spec("quadratic_flow"),
