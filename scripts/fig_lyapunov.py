@@ -5,6 +5,7 @@ import pandas as pd
 import seaborn as sns
 
 from replication.figures import apply_style, save_figure
+from replication.stats import below_zero
 from replication.store import Stage
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
@@ -12,7 +13,7 @@ p = stage.params
 apply_style(p)
 table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
 # Significantly negative: the upper end of the 95% interval of grad F . f is below 0.
-table["negative"] = table["derivative"] + 1.96 * table["derivative_se"] < 0
+table["negative"] = below_zero(table["derivative"], table["derivative_se"], table["derivative_n"])
 table = table[table["search"] == "random"]  # the worst-case directions are quoted in the claims
 panels = list(table.groupby(["network", "beta"]).groups)
 fig, axes = plt.subplots(2, len(panels), figsize=(5.4 * len(panels), 7.6), squeeze=False)

@@ -7,6 +7,7 @@ import seaborn as sns
 
 from replication.claims import RATES
 from replication.figures import apply_style, log_axes, save_figure
+from replication.stats import mean_of
 from replication.store import Stage
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
@@ -19,7 +20,7 @@ fig, axes = plt.subplots(1, 3, figsize=(13.0, 3.6))
 for ax, kind in zip(axes, ("beta", "batch_size", "spread")):
     label, expected, _ = RATES[kind]
     sns.lineplot(rates[rates["kind"] == kind], x="x", y="size", hue="law", style="law", markers=True, dashes=False,
-                 estimator="mean", errorbar=("se", 1.96), ax=ax)
+                 estimator="mean", errorbar=lambda values: mean_of(values).interval(0.95), ax=ax)
     log_axes(ax)
     ax.set(title=f"expected slope {expected:g}", xlabel=label,
            ylabel="stationary spread" if kind == "spread" else "|zero of f - E[X]| (mean, 95% CI)")

@@ -38,7 +38,7 @@ def measure(problem, crns, theta):
         est = crn.estimate(J)
         deriv, se = lyapunov_derivative(g, est)
         fnorm = float(np.linalg.norm(est.mean))
-        out[beta, m] = {**common, "derivative": deriv, "derivative_se": se,
+        out[beta, m] = {**common, "derivative": deriv, "derivative_se": se, "derivative_n": len(est.samples),
                         "noise_ratio": noise_ratio(J.numpy(), m) if gnorm > 0 else np.nan,
                         "normalised": deriv / (gnorm * fnorm) if gnorm * fnorm > 0 else 0.0}
     return out

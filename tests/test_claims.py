@@ -119,7 +119,7 @@ def lyapunov_table(failing_radius):
                                  "beta": 0.9, "search": "worst" if point == 4 and m == 4 else "random",
                                  "normalised": 0.5 if bad else -0.5,
                                  "minimum": 0, "direction": point, "derivative": 1.0 if bad else -1.0,
-                                 "derivative_se": 0.1, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2),
+                                 "derivative_se": 0.1, "derivative_n": 400, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2),
                                  "noise_ratio": (2.0 if interpolates else 0.5 / radius**2) * (1 + 0.1 * point)})
     return pd.DataFrame(rows)
 

@@ -81,5 +81,5 @@ def worst_direction(objective: Callable[[np.ndarray], float], u_0: np.ndarray, s
         return u_0 / np.linalg.norm(u_0)
     result = minimize(lambda v: -objective(v / np.linalg.norm(v)), np.asarray(u_0, dtype=float), method="L-BFGS-B",
                       options={"maxiter": steps})
-    u = result.x / np.linalg.norm(result.x)
-    return u if objective(u) >= objective(u_0 / np.linalg.norm(u_0)) else u_0 / np.linalg.norm(u_0)
+    start = u_0 / np.linalg.norm(u_0)
+    return result.x / np.linalg.norm(result.x) if -result.fun >= objective(start) else start

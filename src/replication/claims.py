@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .stats import Verdict, beyond, equivalent, every_case, extrapolate_to_zero, in_band, mean_of, nonzero
+from .stats import Verdict, below_zero, beyond, equivalent, every_case, extrapolate_to_zero, in_band, mean_of, nonzero
 
 COLUMNS = ["id", "kind", "reference", "statement", "statistic", "estimate", "ci_low", "ci_high", "ci_level", "margin",
            "half_width", "threshold", "verdict", "is_control", "changed_ingredient", "figure", "n", "seed_agreement"]
@@ -214,8 +214,9 @@ def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[di
 
 def significant_fraction(table: pd.DataFrame) -> pd.Series:
     """Per (radius, batch_size): the fraction of sampled points whose 95% upper bound of
-    grad F . f lies below 0 (a Monte Carlo mean over >= 30 sequences: normal quantile)."""
-    negative = table["derivative"] + 1.96 * table["derivative_se"] < 0
+    grad F . f lies below 0 (a Monte Carlo mean over derivative_n sequences: t quantile)."""
+    negative = pd.Series(below_zero(table["derivative"], table["derivative_se"], table["derivative_n"]),
+                         index=table.index)
     return negative.groupby([table["radius"], table["batch_size"]]).mean()
 
 
@@ -251,7 +252,7 @@ def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str]) -> list[dict]
         radii, sizes = sorted(sub["radius"].unique()), sorted(sub["batch_size"].unique())
         worst = sub[sub["search"] == "worst"]["normalised"].max()
         corner = sub[(sub["radius"] == radii[0]) & (sub["batch_size"] == sizes[-1])]
-        negative = int((corner["derivative"] + 1.96 * corner["derivative_se"] < 0).sum())
+        negative = int(below_zero(corner["derivative"], corner["derivative_se"], corner["derivative_n"]).sum())
         rows.append(_all_row(
             negative, len(corner), "points", id=f"F4.lyapunov.{tag}", control=control,
             statement=f"{network} network, beta={beta:g}: grad F . f < 0 at every point at r={radii[0]:g}, "

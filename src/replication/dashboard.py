@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .stats import CONTRADICTED, SUPPORTED
+from .stats import CONTRADICTED, SUPPORTED, VERDICTS
 
 UNSTABLE = "unstable"
 
@@ -23,8 +23,7 @@ def summary(claims: pd.DataFrame) -> str:
     counts = rows["verdict"].value_counts()
     decided = int(counts.get(SUPPORTED, 0) + counts.get(CONTRADICTED, 0))
     outcomes = pd.Series([control_outcome(r) for r in claims[claims["is_control"]].itertuples()]).value_counts()
-    parts = ", ".join(f"{int(counts[v])} {v}" for v in ("supported", "contradicted", "inconclusive", "underpowered",
-                                                         UNSTABLE) if v in counts)
+    parts = ", ".join(f"{int(counts[v])} {v}" for v in (*VERDICTS, UNSTABLE) if v in counts)
     controls = ", ".join(f"{int(n)} {outcome}" for outcome, n in outcomes.items())
     agreement = claims["seed_agreement"].dropna()
     stability = (f" Seed agreement: {int((agreement == 1).sum())} of {len(agreement)} rows give the same verdict at every "

@@ -2,7 +2,7 @@
 and one verdict rule per kind of claim.
 
 An ``Estimate`` carries its standard error and degrees of freedom, so every interval uses
-Student's t (a Monte Carlo mean over hundreds of sequences has df = inf, the normal quantile).
+Student's t (df = inf, the normal quantile, only where a reference is known exactly).
 Differences of estimates add their variances (Welch-Satterthwaite degrees of freedom), so a
 reference quantity's own error always enters the row.
 
@@ -76,11 +76,10 @@ def mean_of(values) -> Estimate:
     return Estimate(float(values.mean()), float(values.std(ddof=1) / math.sqrt(n)), n - 1, n)
 
 
-def normal(value: float, se: float, n: int) -> Estimate:
-    """A Monte Carlo mean over n >= 30 independent sequences: normal quantiles."""
-    if n < 30:
-        raise ValueError(f"a normal interval needs n >= 30 samples, got n={n}")
-    return Estimate(float(value), float(se), math.inf, n)
+def below_zero(value, se, n) -> np.ndarray:
+    """Elementwise: the upper end of the 95% t interval of each mean (value, its SE, over n
+    samples) lies below 0."""
+    return np.asarray(value) + stats.t.ppf(0.5 + DIFFERENCE_LEVEL / 2, np.asarray(n) - 1) * np.asarray(se) < 0
 
 
 @dataclass(frozen=True)
