@@ -15,16 +15,16 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/snakemake --cores all $(ARGS)
+	$(BIN)/python workflow/launch.py --cores all $(ARGS)
 	$(BIN)/snakemake --cores all --report results/report.html $(ARGS)
 	@cat results/current/latest/claims.md
 
 stability: $(STAMP)
-	$(BIN)/snakemake all_seeds --cores all $(ARGS)
+	$(BIN)/python workflow/launch.py all_seeds --cores all $(ARGS)
 	@cat results/current/latest/stability.md
 
 figures: $(STAMP)
-	$(BIN)/snakemake figures --cores all $(ARGS)
+	$(BIN)/python workflow/launch.py figures --cores all $(ARGS)
 
 verify: $(STAMP)
 	$(BIN)/python -m replication.verify results $(ARGS)

@@ -23,15 +23,9 @@ include: "workflow/rules/stability.smk"
 report: "workflow/report/workflow.rst"
 
 
-# Figures and claims take seconds: on a cluster they run on the submitting host, not as jobs.
+# Figures and claims take seconds: on a cluster they run on the submitting host, not as jobs
+# (the figure rules say so themselves: localrule).
 localrules:
-    fig_flow,
-    fig_zeros,
-    fig_field_path,
-    fig_lyapunov,
-    fig_pl,
-    fig_capture,
-    fig_rates,
     claims,
     stability,
 

@@ -1,4 +1,4 @@
-"""Target 2 of issue 6: time to estimate the Adam field to 1% median relative standard error,
+"""Field benchmark: time to estimate the Adam field to 1% median relative standard error,
 ``adam_ode.vector_field.erm_adam_field`` (count and pair-count sums, without and with the
 control variate m - E[G]; the pipeline uses the latter, ``field.control_variate: true``) against
 brute force (gather the d-vector of every term of every sequence), at equal error; and the

@@ -1,4 +1,4 @@
-"""Targets 3 and 4 of issue 6: pipeline overhead and memory on the default config.
+"""Pipeline benchmark: overhead and memory on the default config.
 
 In two fresh copies of the repository (tracked files only, the current .venv linked in):
 the default config end to end with --cores 2 and with --cores 1, then, on the finished run,

@@ -1,4 +1,4 @@
-"""Target 1 of issue 6: batched mini-batch Adam (``adam_ode.adam.run_adam`` over R runs) against the
+"""Training benchmark: batched mini-batch Adam (``adam_ode.adam.run_adam`` over R runs) against the
 plain ``torch.optim.Adam`` loop a user writes, on the same problem and the same mini-batches.
 
 MLP 1-64-1 (d = 193), N = 32, M = 4, float64, one thread for both. Prints the time per run-step

@@ -13,15 +13,15 @@ import torch
 
 from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam
 from adam_ode.checks import sphere_points
-from replication.claims import lyapunov_radius
-from replication.inputs import erm_problem
+from replication.problems import erm_problem
+from replication.neighbourhood import lyapunov_radius
 from replication.store import Stage, load_arrays, save_table, seed_for
 
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
 table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
-table = table[table["beta"] == p["adam"]["beta"]]
+table = table[(table["alpha"] == p["adam"]["alpha"]) & (table["beta"] == p["adam"]["beta"])]
 schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
 rows = []
 for name, net in p["networks"].items():

@@ -16,8 +16,9 @@ controls = network_controls(stage.params["networks"])
 overparametrized = [name for name, net in stage.params["networks"].items() if net["overparametrized"]]
 quadratic_flow = pd.read_csv(stage.input("quadratic_flow", "deviation.csv"))
 lyapunov = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
-# The PL and noise ratios do not depend on beta: one copy, at the random directions.
-random = lyapunov[(lyapunov["search"] == "random") & (lyapunov["beta"] == lyapunov["beta"].iloc[0])]
+# The PL and noise ratios do not depend on (alpha, beta): one copy, at the random directions.
+random = lyapunov[lyapunov["search"] == "random"]
+random = random[(random[["alpha", "beta"]] == random[["alpha", "beta"]].iloc[0]).all(axis=1)]
 capture = pd.read_csv(stage.input("capture", "capture.csv"))
 network_flows = pd.concat([pd.read_csv(stage.input(name, "deviation.csv")) for name in stage.upstream
                            if name.startswith("flow_")])

@@ -15,17 +15,22 @@ table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
 # Significantly negative: the upper end of the 95% interval of grad F . f is below 0.
 table["negative"] = below_zero(table["derivative"], table["derivative_se"], table["derivative_n"])
 table = table[table["search"] == "random"]  # the worst-case directions are quoted in the claims
-panels = list(table.groupby(["network", "beta"]).groups)
-fig, axes = plt.subplots(2, len(panels), figsize=(5.4 * len(panels), 7.6), squeeze=False)
-for col, (name, beta) in enumerate(panels):
-    sub = table[(table["network"] == name) & (table["beta"] == beta)]
-    for row, (column, label, cmap, limits) in enumerate((
-            ("negative", r"fraction with $\nabla F\cdot f<0$ (95% upper bound)", "viridis", (0, 1)),
-            ("normalised", r"mean $\nabla F\cdot f/(|\nabla F||f|)$", "vlag", (-1, 1)))):
-        grid = sub.pivot_table(index="radius", columns="batch_size", values=column, aggfunc="mean")
-        sns.heatmap(grid, ax=axes[row, col], vmin=limits[0], vmax=limits[1], cmap=cmap, annot=True, fmt=".2f",
-                    cbar_kws={"label": label})
-        axes[row, col].set(title=f"network: {name}, $\\beta$ = {beta:g}", xlabel="mini-batch size $M$",
-                           ylabel="radius $r$")
+networks = list(dict.fromkeys(table["network"]))
+momenta = list(table.groupby(["alpha", "beta"], sort=False).groups)
+# One row per network and quantity, one column per momentum pair (alpha, beta).
+fig, axes = plt.subplots(2 * len(networks), len(momenta), figsize=(5.0 * len(momenta), 3.6 * 2 * len(networks)),
+                         squeeze=False)
+for i, name in enumerate(networks):
+    for col, (alpha, beta) in enumerate(momenta):
+        sub = table[(table["network"] == name) & (table["alpha"] == alpha) & (table["beta"] == beta)]
+        for j, (column, label, cmap, limits) in enumerate((
+                ("negative", r"fraction with $\nabla F\cdot f<0$ (95% upper bound)", "viridis", (0, 1)),
+                ("normalised", r"mean $\nabla F\cdot f/(|\nabla F||f|)$", "vlag", (-1, 1)))):
+            ax = axes[2 * i + j, col]
+            grid = sub.pivot_table(index="radius", columns="batch_size", values=column, aggfunc="mean")
+            sns.heatmap(grid, ax=ax, vmin=limits[0], vmax=limits[1], cmap=cmap, annot=True, fmt=".2f",
+                        cbar_kws={"label": label})
+            ax.set(title=f"network: {name}, $\\alpha$ = {alpha:g}, $\\beta$ = {beta:g}", xlabel="mini-batch size $M$",
+                   ylabel="radius $r$")
 save_figure(fig, stage.output("F4_lyapunov.pdf"), stage.output("F4_lyapunov.png"), p["dpi"])
 stage.finish()

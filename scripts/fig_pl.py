@@ -12,8 +12,9 @@ stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
 apply_style(p)
 table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
-# Both ratios do not depend on beta: one copy, at the random directions.
-table = table[(table["search"] == "random") & (table["beta"] == table["beta"].iloc[0])]
+# Both ratios do not depend on (alpha, beta): one copy, at the random directions.
+table = table[table["search"] == "random"]
+table = table[(table[["alpha", "beta"]] == table[["alpha", "beta"]].iloc[0]).all(axis=1)]
 points = table.drop_duplicates(["network", "minimum", "radius", "direction"])
 worst_pl = points.groupby(["network", "minimum", "radius"], as_index=False)["pl_ratio"].min()
 at_m = table[table["batch_size"] == p["batch_size"]]

@@ -13,7 +13,8 @@ import torch
 
 from adam_ode.adam import constant_schedule, run_adam
 from adam_ode.flow import deviation, euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_adam_field
-from replication.inputs import common_random_numbers, erm_problem
+from replication.estimators import common_random_numbers
+from replication.problems import erm_problem
 from replication.store import Stage, load_arrays, save_table, seed_for
 
 torch.set_num_threads(snakemake.threads)

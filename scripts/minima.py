@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from adam_ode.checks import polish_minimum
-from replication.inputs import erm_problem
+from replication.problems import erm_problem
 from replication.store import Stage, load_arrays, save_arrays
 
 torch.set_num_threads(snakemake.threads)

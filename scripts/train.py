@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam, training_times
-from replication.inputs import erm_problem
+from replication.problems import erm_problem
 from replication.store import Stage, save_arrays, seed_for
 
 torch.set_num_threads(snakemake.threads)

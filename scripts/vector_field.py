@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from replication.inputs import common_random_numbers, erm_problem
+from replication.estimators import common_random_numbers
+from replication.problems import erm_problem
 from replication.store import Stage, load_arrays, save_table
 
 torch.set_num_threads(snakemake.threads)

@@ -7,7 +7,7 @@ import pandas as pd
 import torch
 
 from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam
-from replication.inputs import erm_problem
+from replication.problems import erm_problem
 from replication.store import Stage, save_table, seed_for
 
 torch.set_num_threads(snakemake.threads)

@@ -25,9 +25,12 @@ def copy_repository(dest: Path) -> Path:
     return dest
 
 
-def snakemake(repo: Path, *args, check=True, env=None, timeout=None) -> subprocess.CompletedProcess:
-    result = subprocess.run([SNAKEMAKE, *args], cwd=repo, capture_output=True, text=True, env=env,
-                            timeout=timeout)
+LAUNCH = [sys.executable, "workflow/launch.py"]  # what `make run` calls
+
+
+def snakemake(repo: Path, *args, check=True, env=None, timeout=None, launch=False) -> subprocess.CompletedProcess:
+    result = subprocess.run([*(LAUNCH if launch else [SNAKEMAKE]), *args], cwd=repo, capture_output=True, text=True,
+                            env=env, timeout=timeout)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result
@@ -54,7 +57,7 @@ def checksums(repo: Path) -> dict[str, str]:
             if p.is_file() and not p.is_symlink() and "logs" not in p.parts and "benchmarks" not in p.parts}
 
 
-# The 15+ bad configs of issue 7: (dotted key, bad value, what the message must name).
+# Bad configs: (dotted key, bad value, what the message must name).
 BAD_CONFIGS = [
     ("adam.alpha", 0.99, "adam.alpha"),
     ("adam.beta", 1.0, "adam.beta"),
@@ -77,7 +80,17 @@ BAD_CONFIGS = [
     ("rates.betas", [0.5, 0.9], "rates.betas"),
     ("gamma_limit.network", "over", "gamma_limit.network"),
     ("gamma_limit.network", "nonet", "gamma_limit.network"),
+    ("adam.eps", float("inf"), "adam.eps"),
+    ("networks.under.overparametrized", True, "networks.under.overparametrized"),
+    ("networks.over.widths", [1, 2, 1], "networks.over.overparametrized"),
+    ("lyapunov.radii", [1e-3, float("nan")], "lyapunov.radii.1"),
+    ("lyapunov.momenta", [{"alpha": 0.9, "beta": 0.9}, {"alpha": 0.5, "beta": 0.2}], "lyapunov.momenta"),
+    ("lyapunov.momenta", [{"alpha": 0.9, "beta": 0.9}, {"alpha": 0.9, "beta": 0.9}], "lyapunov.momenta"),
 ]
+# Validation is tested in-process for every case above (test_config); these go through Snakemake
+# end to end: a schema error, a cross-key error, and a YAML .nan.
+END_TO_END_BAD_CONFIGS = [case for case in BAD_CONFIGS if case[2] in ("adam.alpha", "lyapunov.radii.1")
+                          or case[1] == [1, 99]]
 
 
 def set_key(config: dict, dotted: str, value) -> None:

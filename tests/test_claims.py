@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from replication.claims import (CONFLICTING, UNDERPARAMETRIZED, capture_claims, flow_claims, limit_claims,
-                                lyapunov_claims, lyapunov_radius, network_controls, noise_claims, pl_claims, quadratic_claims,
+                                lyapunov_claims, network_controls, noise_claims, pl_claims, quadratic_claims,
                                 rate_claims, step_size_claims, width_claims)
 from replication.dashboard import summary, with_seed_agreement
+from replication.neighbourhood import lyapunov_radius
 
 
 def verdicts(rows):
@@ -116,7 +117,7 @@ def lyapunov_table(failing_radius):
                 for point in range(5):
                     bad = not interpolates or radius >= failing_radius or (m == 1 and point == 0)
                     rows.append({"network": network, "overparametrized": True, "radius": radius, "batch_size": m,
-                                 "beta": 0.9, "search": "worst" if point == 4 and m == 4 else "random",
+                                 "alpha": 0.9, "beta": 0.9, "search": "worst" if point == 4 else "random",
                                  "normalised": 0.5 if bad else -0.5,
                                  "minimum": 0, "direction": point, "derivative": 1.0 if bad else -1.0,
                                  "derivative_se": 0.1, "derivative_n": 400, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2),
@@ -128,7 +129,8 @@ def test_lyapunov_radius_and_batch_size_threshold():
     table = lyapunov_table(failing_radius=1e-2)
     assert lyapunov_radius(table[table["network"] == "over"], 4) == 1e-3
     assert lyapunov_radius(table[table["network"] == "conflicting"], 4) is None
-    rows = {row["id"].removesuffix(".beta=0.9"): row for row in lyapunov_claims(table, {"conflicting": CONFLICTING})}
+    rows = {row["id"].removesuffix(".alpha=0.9,beta=0.9"): row
+            for row in lyapunov_claims(table, {"conflicting": CONFLICTING})}
     assert rows["F4.radius.over"]["verdict"] == "supported" and rows["F4.radius.over"]["ci_high"] == 1e-2
     assert "censored" not in rows["F4.radius.over"]["statement"]
     assert rows["F4.batch_size.over"]["estimate"] == 2 and rows["F4.batch_size.over"]["ci_low"] == 1
@@ -136,7 +138,14 @@ def test_lyapunov_radius_and_batch_size_threshold():
     assert rows["F4.lyapunov.conflicting"]["changed_ingredient"] == CONFLICTING
     assert not rows["F4.lyapunov.over"]["is_control"]
     whole_grid = {row["id"]: row for row in lyapunov_claims(lyapunov_table(failing_radius=10.0), {})}
-    assert "censored" in whole_grid["F4.radius.over.beta=0.9"]["statement"]
+    assert "censored" in whole_grid["F4.radius.over.alpha=0.9,beta=0.9"]["statement"]
+    # A worst-case direction with grad F . f > 0 at M = 2 moves M0 to 4; the statement quotes it.
+    worse = table.copy()
+    at = (worse["search"] == "worst") & (worse["radius"] == 1e-4) & (worse["batch_size"] == 2)
+    worse.loc[at, ["derivative", "normalised"]] = [1.0, 0.5]
+    m0 = {row["id"]: row for row in lyapunov_claims(worse, {})}["F4.batch_size.over.alpha=0.9,beta=0.9"]
+    assert (m0["estimate"], m0["ci_low"], m0["ci_high"]) == (4, 2, 4)
+    assert "M=2: +0.50 (z +10.0)" in m0["statement"] and "M=4: -0.50" in m0["statement"]
 
 
 def test_pl_claims_ask_for_a_ratio_that_tends_to_a_constant():

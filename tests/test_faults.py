@@ -10,8 +10,7 @@ import time
 import pytest
 import yaml
 
-from helpers import (BAD_CONFIGS, LONG, ROOT, SNAKEMAKE, TINY, checksums, copy_repository, overlay, set_key,
-                     snakemake)
+from helpers import END_TO_END_BAD_CONFIGS, LAUNCH, LONG, ROOT, TINY, checksums, copy_repository, overlay, set_key, snakemake
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +18,7 @@ def clean_repo(tmp_path_factory):
     return copy_repository(tmp_path_factory.mktemp("faults"))
 
 
-@pytest.mark.parametrize("key, value, message", BAD_CONFIGS)
+@pytest.mark.parametrize("key, value, message", END_TO_END_BAD_CONFIGS)
 def test_bad_config_stops_before_any_job_with_one_line(clean_repo, key, value, message):
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     set_key(config, key, value)
@@ -67,7 +66,7 @@ def test_verify_names_damaged_results_and_the_rerun_recomputes_them(tiny_referen
 def test_sigkill_mid_stage_recovers_bit_identically(long_reference, tmp_path, stage, marker, output):
     killed = copy_repository(tmp_path)
     args = ["--cores", "2", *overlay(killed, "long.yaml", LONG)]
-    process = subprocess.Popen([SNAKEMAKE, *args], cwd=killed, start_new_session=True,
+    process = subprocess.Popen([*LAUNCH, *args], cwd=killed, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -85,11 +84,12 @@ def test_sigkill_mid_stage_recovers_bit_identically(long_reference, tmp_path, st
     assert running and not any((killed / "results" / stage / key / output).exists() for key in running), \
         "a killed job left its output"
 
-    # A killed Snakemake leaves its lock; it says so and names --unlock.
+    # A killed Snakemake leaves its lock: plain Snakemake refuses and names --unlock; `make run`'s
+    # launcher sees that no Snakemake runs here, removes the stale lock in one line and resumes.
     locked = snakemake(killed, *args, check=False)
     assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
-    snakemake(killed, "--unlock", *args)
-    snakemake(killed, *args)
+    resumed = snakemake(killed, *args, launch=True)
+    assert [line for line in resumed.stdout.splitlines() if "left by a killed run" in line] != []
     assert checksums(killed) == long_reference
 
 
@@ -124,11 +124,14 @@ def test_concurrent_runs_different_configs_finish_same_config_is_locked(tmp_path
     repo = copy_repository(tmp_path)
     first = overlay(repo, "c1.yaml", {"name": "c1", "seed": 11, "train": {"steps": 8000}})
     second = overlay(repo, "c2.yaml", {"name": "c2", "seed": 12})
-    runs = [subprocess.Popen([SNAKEMAKE, "--cores", "1", *args], cwd=repo, stdout=subprocess.PIPE,
+    runs = [subprocess.Popen([*LAUNCH, "--cores", "1", *args], cwd=repo, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True) for args in (first, second)]
-    time.sleep(5)  # both are running now; the same config a second time must be refused
-    again = snakemake(repo, "--cores", "1", *first, check=False)
+    deadline = time.time() + 120
+    while len(list((repo / ".snakemake" / "locks").glob("*.lock"))) < 4 and time.time() < deadline:
+        time.sleep(0.1)  # until both hold their input and output locks; the same config again must be refused
+    again = snakemake(repo, "--cores", "1", *first, check=False, launch=True)
     assert again.returncode != 0 and "Directory cannot be locked" in again.stdout + again.stderr
+    assert "left by a killed run" not in again.stdout
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     for name in ("c1", "c2"):

@@ -22,7 +22,8 @@ def test_library_example_runs():
 def test_results_section_is_generated_from_claims(tmp_path):
     import pandas as pd
 
-    from replication.readme import END, SHOWN, START, refresh
+    from replication.paper import pipeline_table
+    from replication.readme import END, PAPER_END, PAPER_START, SHOWN, START, refresh
 
     run = tmp_path / "run"
     run.mkdir()
@@ -32,10 +33,11 @@ def test_results_section_is_generated_from_claims(tmp_path):
     for name in SHOWN:
         (run / name).write_bytes(b"png")
     readme = tmp_path / "README.md"
-    readme.write_text(f"# t\n{START}\nSTALE\n{END}\nafter\n")
+    readme.write_text(f"# t\n{PAPER_START}\nOLD\n{PAPER_END}\n{START}\nSTALE\n{END}\nafter\n")
     refresh(run, readme, tmp_path / "images")
     text = readme.read_text()
-    assert "STALE" not in text and text.endswith(f"{END}\nafter\n")
+    assert "STALE" not in text and "OLD" not in text and text.endswith(f"{END}\nafter\n")
+    assert pipeline_table() in text
     assert "| `F9.x` | difference | 1 [0.5, 1.5] (95%) | 0 | supported |  |  |" in text
     assert "**NOT as expected**" in text and "1 claims, 1 decided: 1 supported. 1 controls: 1 NOT as expected" in text
     assert "not measured in this run" in text
@@ -48,7 +50,8 @@ def test_results_section_is_generated_from_claims(tmp_path):
 def test_performance_section_comes_from_the_benchmark_files(tmp_path):
     import pandas as pd
 
-    from replication.readme import BENCH_END, BENCH_START, END, START, benchmark_tables, refresh
+    from replication.readme import (BENCH_END, BENCH_START, END, PAPER_END, PAPER_START, START, benchmark_tables,
+                                    refresh)
 
     assert benchmark_tables(tmp_path) is None  # nothing measured yet: the section is left alone
     for name in ("training", "field", "field_scaling", "pipeline", "memory"):
@@ -59,7 +62,7 @@ def test_performance_section_comes_from_the_benchmark_files(tmp_path):
     for name in ("F1_flow.png", "F2_zeros.png"):
         (run / name).write_bytes(b"png")
     readme = tmp_path / "README.md"
-    readme.write_text(f"{START}\n{END}\n{BENCH_START}\nSTALE\n{BENCH_END}\n")
+    readme.write_text(f"{PAPER_START}\n{PAPER_END}\n{START}\n{END}\n{BENCH_START}\nSTALE\n{BENCH_END}\n")
     refresh(run, readme, tmp_path / "images", benchmarks=tmp_path)
     text = readme.read_text()
     assert "STALE" not in text and text.count("| pipeline | 1.23 |") == 1 and "benchmarks/training.py" in text

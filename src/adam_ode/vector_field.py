@@ -1,4 +1,4 @@
-"""Monte Carlo estimators of the Adam vector field (Definition 1.3, MATH.md sections 3 and 8).
+"""Monte Carlo estimators of the Adam vector field (Definition 1.3; docs/mathematics.md, sections 2 and 5).
 
     f(theta) = - E[ (1-alpha) sum_k alpha^k G_k / (eps + sqrt((1-beta) sum_k beta^k G_k^2)) ]
 
@@ -357,8 +357,3 @@ def field_zero(field: Callable[[np.ndarray], np.ndarray], theta_0: np.ndarray, t
 def noiseless_field(gradient, eps: float):
     """The closed form for G = grad F: -grad F / (eps + |grad F|), componentwise."""
     return -gradient / (eps + abs(gradient))
-
-
-def beta_limit_heuristic(gradient: np.ndarray, second_moment: np.ndarray, eps: float) -> np.ndarray:
-    """COMPARISON ONLY, not the paper's field: -grad F / (eps + sqrt(E[G^2])), the beta -> 1 heuristic."""
-    return -np.asarray(gradient) / (eps + np.sqrt(second_moment))

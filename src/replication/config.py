@@ -20,6 +20,12 @@ def _where(path) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
 
+def _path_value(config, path):
+    for key in path:
+        config = config[key]
+    return config
+
+
 def _filling_defaults(validator_class):
     """A validator that also inserts the schema's defaults for missing keys (in place)."""
     check_properties = validator_class.VALIDATORS["properties"]
@@ -37,8 +43,24 @@ def _filling_defaults(validator_class):
 _Validator = _filling_defaults(jsonschema.Draft202012Validator)
 
 
+def _non_finite(node, path=()):
+    """The path of the first number that is nan or +-inf (YAML's .nan, .inf), or None."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return path
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        found = _non_finite(child, path + (key,))
+        if found is not None:
+            return found
+    return None
+
+
 def validate(config: dict, schema_path) -> dict:
     """Fill in defaults, check the schema and the cross-field conditions; returns ``config``."""
+    # No key of the pipeline takes nan or an infinity, and range checks let both through.
+    where = _non_finite(config)
+    if where is not None:
+        raise ConfigError(f"config key '{_where(where)}': must be a finite number, got {_path_value(config, where)}")
     with open(schema_path) as handle:
         schema = yaml.safe_load(handle)
     validator = _Validator(schema)
@@ -54,11 +76,17 @@ def _cross_checks(c: dict) -> None:
     a, b = c["adam"]["alpha"], c["adam"]["beta"]
     if not a < math.sqrt(b):
         raise ConfigError(f"config key 'adam.alpha': {a} must be < sqrt(adam.beta) = {math.sqrt(b):.6g}")
-    if b not in c["lyapunov"]["betas"]:
-        raise ConfigError(f"config key 'lyapunov.betas': must contain adam.beta = {b} (the capture runs start inside "
-                          "the neighbourhood measured there)")
-    for key, betas in (("quadratic.betas", c["quadratic"]["betas"]), ("rates.betas", c["rates"]["betas"]),
-                       ("lyapunov.betas", c["lyapunov"]["betas"])):
+    momenta = [(m["alpha"], m["beta"]) for m in c["lyapunov"]["momenta"]]
+    if (a, b) not in momenta:
+        raise ConfigError(f"config key 'lyapunov.momenta': must contain (adam.alpha, adam.beta) = ({a}, {b}) (the "
+                          "capture runs start inside the neighbourhood measured there)")
+    if len(set(momenta)) < len(momenta):
+        raise ConfigError(f"config key 'lyapunov.momenta': pairs must be distinct, got {momenta}")
+    for alpha, beta in momenta:
+        if not alpha < math.sqrt(beta):
+            raise ConfigError(f"config key 'lyapunov.momenta': alpha={alpha} must be < sqrt(beta) = "
+                              f"{math.sqrt(beta):.6g} for beta={beta}")
+    for key, betas in (("quadratic.betas", c["quadratic"]["betas"]), ("rates.betas", c["rates"]["betas"])):
         for beta in betas:
             if not a < math.sqrt(beta):
                 raise ConfigError(f"config key '{key}': adam.alpha={a} must be < sqrt(beta) for beta={beta}")
@@ -74,6 +102,12 @@ def _cross_checks(c: dict) -> None:
             raise ConfigError(
                 f"config key 'networks.{name}.widths': must start with data.input_dim = "
                 f"{c['data']['input_dim']} and end with 1, got {net['widths']}")
+        # Interpolating N points imposes N equations on the d parameters: generically d >= N.
+        d = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(net["widths"], net["widths"][1:]))
+        if net["overparametrized"] != (d >= c["data"]["n"]):
+            raise ConfigError(
+                f"config key 'networks.{name}.overparametrized': must be {str(d >= c['data']['n']).lower()}: the "
+                f"network has d = {d} parameters and data.n = {c['data']['n']} points (overparametrized means d >= N)")
     if not any(net["overparametrized"] and net["data"] == "clean" for net in c["networks"].values()):
         raise ConfigError("config key 'networks': at least one network must be overparametrized on clean data")
     g = c["gamma_limit"]

@@ -62,11 +62,23 @@ def code_files(script: Path, src: Path, packages=("adam_ode", "replication")) ->
     return sorted(seen)
 
 
-def code_digest(script: Path, src: Path, root: Path) -> str:
-    """sha256 over the relative paths and contents of the code a stage runs."""
+def normalised_code(path: Path) -> str:
+    """The code of a Python file without its comments, docstrings and layout (the source
+    regenerated from its syntax tree), so that edits which cannot change what runs keep keys."""
+    tree = ast.parse(Path(path).read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
+def code_digest(script: Path, src: Path, root: Path, packages=("adam_ode", "replication")) -> str:
+    """sha256 over the relative paths and normalised code of the files a stage runs."""
     h = hashlib.sha256()
-    for path in code_files(script, src):
-        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in code_files(script, src, packages):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + normalised_code(path).encode() + b"\0")
     return h.hexdigest()
 
 

@@ -3,8 +3,8 @@ never typed by hand.
 
     python -m replication.readme [results/current/default] [--benchmarks results/benchmarks]
 
-Rewrites the table between the README's ``<!-- claims:start -->`` and ``<!-- claims:end -->``
-markers from that run's stability.csv (the claims with their seed agreement, from
+Rewrites the "From paper to pipeline" table from the paper registry (``replication.paper``), the
+table between the README's ``<!-- claims:start -->`` and ``<!-- claims:end -->`` markers from that run's stability.csv (the claims with their seed agreement, from
 `make stability`), or its claims.csv where there is none, copies the figures the README shows into
 workflow/report/images/, and, where `make bench` has written its CSV files, rewrites the
 block between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` from them.
@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from .dashboard import control_outcome, summary
+from .paper import pipeline_table
 
 ROOT = Path(__file__).resolve().parents[2]
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
+PAPER_START, PAPER_END = "<!-- paper:start -->", "<!-- paper:end -->"
 SHOWN = ("F1_flow.png", "F2_zeros.png")
 
 
@@ -74,6 +76,7 @@ def refresh(run: Path, readme: Path = ROOT / "README.md", images: Path = ROOT / 
             benchmarks: Path | None = None) -> None:
     table = run / "stability.csv" if (run / "stability.csv").is_file() else run / "claims.csv"
     text = _replace_block(readme.read_text(), START, END, claims_table(pd.read_csv(table)))
+    text = _replace_block(text, PAPER_START, PAPER_END, pipeline_table())
     performance = benchmark_tables(benchmarks) if benchmarks is not None else None
     if performance is not None:
         text = _replace_block(text, BENCH_START, BENCH_END, performance)

@@ -12,6 +12,7 @@ import pandas as pd
 from replication.config import ConfigError, validate
 from replication.dashboard import summary
 from replication.keys import code_digest, stage_key
+from replication.paper import BY_NAME as PAPER, FIGURES as PAPER_FIGURES
 from replication.view import refresh_view
 from replication.workdir import require_writable
 
@@ -144,7 +145,7 @@ def register_pipeline(C):
     LYAPUNOV = add(
         "lyapunov_pl",
         {
-            "adam": ADAM,
+            "adam": {"eps": ADAM["eps"]},  # alpha and beta: lyapunov.momenta
             "field": FIELD,
             "seed": C["seed"],
             "networks": C["networks"],
@@ -173,11 +174,13 @@ def register_pipeline(C):
     }
     _flows = [(f"flow_{n}", "flow", k) for n, k in FLOW.items()]
     Q = C["quadratic"]
+    # The quadratic stages take their betas from the quadratic section and no estimator options.
+    ADAM_NO_BETA = {k: ADAM[k] for k in ("alpha", "eps")}
     QUAD_ZEROS = add(
         "quadratic_zeros",
         {
-            "adam": ADAM,
-            "field": FIELD,
+            "adam": ADAM_NO_BETA,
+            "field": {"tol": FIELD["tol"]},
             "seed": C["seed"],
             "laws": Q["laws"],
             "betas": Q["betas"],
@@ -188,7 +191,7 @@ def register_pipeline(C):
     QUAD_ADAM = add(
         "quadratic_adam",
         {
-            "adam": ADAM,
+            "adam": ADAM_NO_BETA,
             "seed": C["seed"],
             **{
                 k: Q[k]
@@ -208,11 +211,11 @@ def register_pipeline(C):
 
     QUAD_FLOW = add(
         "quadratic_flow",
-        {"adam": ADAM, "field": FIELD, "seed": C["seed"], **C["quadratic_flow"]},
+        {"adam": ADAM, "field": {"tol": FIELD["tol"]}, "seed": C["seed"], **C["quadratic_flow"]},
     )
     RATES = add(
         "quadratic_rates",
-        {"adam": ADAM, "field": FIELD, "seed": C["seed"], **C["rates"]},
+        {"adam": ADAM, "field": {"tol": FIELD["tol"]}, "seed": C["seed"], **C["rates"]},
     )
     G = C["gamma_limit"]
     GAMMA_LIMIT = add(
@@ -280,7 +283,7 @@ def register_pipeline(C):
             "figures",
             {"figure": name, **C["figures"], **FIGURE_PARAMS.get(name, {})},
             inputs,
-            code=f"fig_{name.split('_', 1)[1]}",
+            code=PAPER[name].script,
         )
         for name, inputs in FIGURE_INPUTS.items()
     }

@@ -1,0 +1,74 @@
+"""The paper registry: each figure with the result it tests, the stages and scripts behind it,
+the claim functions and rows that decide it, and its caption's title.
+
+The figure rules (workflow/rules/figures.smk), the README's "From paper to pipeline" table and
+the captions' titles (workflow/report/F*.rst, checked by a test) all come from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # the figure's file name and the caption's file name, e.g. "F1_flow"
+    script: str  # scripts/<script>.py draws it
+    title: str  # the caption's bold title, after "F1 - "
+    claim: str  # the paper's claim, in one line
+    reference: str
+    stages: tuple[str, ...]  # the rules that compute what the figure and its claims use
+    scripts: tuple[str, ...]  # their scripts
+    claim_functions: tuple[str, ...]  # in replication.claims
+    rows: tuple[str, ...]  # claim ids (patterns) of the dashboard
+
+    @property
+    def number(self) -> str:
+        return self.name.split("_", 1)[0]
+
+
+FIGURES = (
+    Figure("F1_flow", "fig_flow", "Which flow does Adam follow?",
+           "Adam follows the flow of f: D falls with t_n (quadratic) and with the step size over a window of "
+           "training time (quadratic and networks, from fixed starts), and stays below the other flows'",
+           "Theorem 1.5, Cor. 1.9", ("quadratic_flow", "flow"), ("quadratic_flow.py", "flow.py"),
+           ("flow_claims", "step_size_claims"), ("F1.follows.*", "F1.closest*", "F1.step_size.*")),
+    Figure("F2_zeros", "fig_zeros", "Limits are zeros of f, not critical points",
+           "limits are zeros of f, not critical points (1-D quadratic)", "Cor. 1.10",
+           ("quadratic_zeros", "quadratic_adam"), ("quadratic_zeros.py", "quadratic_adam.py"),
+           ("quadratic_claims",), ("F2.*",)),
+    Figure("F3_field_path", "fig_field_path", "The field and the gradient along training",
+           "the same in ERM: Adam's gamma -> 0 limit at an underparametrized network's critical points is the "
+           "zero of f", "Cor. 1.10 (ERM)", ("gamma_limit", "train", "vector_field"),
+           ("gamma_limit.py", "train.py", "vector_field.py"), ("limit_claims",), ("F3.*",)),
+    Figure("F4_lyapunov", "fig_lyapunov", "Lyapunov map near the minimum set",
+           "F is a Lyapunov function near the minimum set; measured r0 and M0, worst-case directions, a small "
+           "beta where M0 binds (control: data no network can fit)", "Theorems 2.1, 2.4",
+           ("data", "minima", "lyapunov_pl"), ("minima.py", "lyapunov_pl.py"), ("lyapunov_claims",), ("F4.*",)),
+    Figure("F5_pl", "fig_pl", "Polyak-Lojasiewicz and inequality (17) near the minimum set",
+           "PL inequality and the noise bound (17) near the minimum set", "Section 2, inequality (17)",
+           ("minima", "lyapunov_pl"), ("lyapunov_pl.py",), ("pl_claims", "noise_claims"),
+           ("F5.pl.*", "F5.noise_bound.*")),
+    Figure("F6_capture", "fig_capture", "Capture and convergence",
+           "capture inside the Lyapunov neighbourhood; convergence against width (control: data no network "
+           "can fit)", "Cor. 1.11, Theorem 2.4", ("capture", "width_sweep"), ("capture.py", "width_sweep.py"),
+           ("capture_claims", "width_claims"), ("F6.*",)),
+    Figure("F7_rates", "fig_rates", "Rates",
+           "rates: zero shift against 1 - beta and M, stationary spread against gamma",
+           "Dereich, Do, Jentzen, von Wurstemberger 2025", ("quadratic_rates",), ("quadratic_rates.py",),
+           ("rate_claims",), ("F7.*",)),
+)
+BY_NAME = {figure.name: figure for figure in FIGURES}
+
+
+def pipeline_table() -> str:
+    """The README's "From paper to pipeline" table."""
+
+    def code(names):
+        return ", ".join(f"`{name}`" for name in names)
+
+    lines = ["| claim | paper | rule(s) | script(s) | figure | claim checks | claims rows |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {f.claim} | {f.reference} | {code(f.stages)} | {code(f.scripts)} | {f.name} (`{f.script}.py`) | "
+              f"{code(f.claim_functions)} | {code(f.rows)} |" for f in FIGURES]
+    return "\n".join(lines)

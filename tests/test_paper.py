@@ -1,0 +1,44 @@
+"""The paper registry is the one place that links claims, rules, scripts, checks and captions:
+everything it names exists, and what is generated from it has not drifted."""
+
+import fnmatch
+import re
+from pathlib import Path
+
+from replication import claims
+from replication.paper import FIGURES, pipeline_table
+from replication.readme import PAPER_END, PAPER_START
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_table_is_the_generated_one():
+    text = (ROOT / "README.md").read_text()
+    assert text.split(PAPER_START, 1)[1].split(PAPER_END, 1)[0].strip() == pipeline_table()
+
+
+def test_every_named_piece_exists():
+    rules = set(re.findall(r"^rule (\w+):", "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk")),
+                           re.M))
+    for figure in FIGURES:
+        assert (ROOT / "scripts" / f"{figure.script}.py").is_file(), figure.script
+        assert set(figure.stages) <= rules, figure.name
+        assert all((ROOT / "scripts" / script).is_file() for script in figure.scripts), figure.name
+        assert all(callable(getattr(claims, name, None)) for name in figure.claim_functions), figure.name
+
+
+def test_captions_open_with_the_registry_title():
+    captions = {p.stem for p in (ROOT / "workflow" / "report").glob("F*.rst")}
+    assert captions == {figure.name for figure in FIGURES}
+    for figure in FIGURES:
+        text = (ROOT / "workflow" / "report" / f"{figure.name}.rst").read_text()
+        assert text.startswith(f"**{figure.number} - {figure.title}"), figure.name
+
+
+def test_every_claim_row_of_a_run_belongs_to_one_figure():
+    """The dashboard's `figure` column and the registry's row patterns agree (pinned ids)."""
+    from test_workflow import PINNED
+
+    for row in PINNED:
+        owners = [f.name for f in FIGURES if any(fnmatch.fnmatch(row, pattern) for pattern in f.rows)]
+        assert len(owners) == 1, (row, owners)
