@@ -13,7 +13,8 @@ import pandas as pd
 import torch
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-from adam_ode.adam import constant_schedule, run_adam
+from adam_ode.adam import run_adam
+from adam_ode.schedule import constant_schedule
 from adam_ode.erm import MLP, ERMProblem, make_dataset
 from common import median_time, write_table
 

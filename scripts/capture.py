@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam
+from adam_ode.adam import run_adam
+from adam_ode.schedule import geometric_grid, polynomial_schedule
 from adam_ode.checks import sphere_points
 from replication.problems import erm_problem
 from replication.neighbourhood import lyapunov_radius

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import constant_schedule, run_adam
+from adam_ode.adam import run_adam
+from adam_ode.schedule import constant_schedule
 from adam_ode.flow import deviation, euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_adam_field
 from replication.estimators import common_random_numbers
 from replication.problems import erm_problem

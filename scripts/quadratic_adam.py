@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import polynomial_schedule, run_adam
+from adam_ode.adam import run_adam
+from adam_ode.schedule import polynomial_schedule
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from replication.store import Stage, save_table, seed_for
 

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam, training_times
+from adam_ode.adam import run_adam
+from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times
 from adam_ode.flow import euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_adam_field
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field import QuadraticCommonRandomNumbers, field_zero

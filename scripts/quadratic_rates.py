@@ -14,7 +14,8 @@ import pandas as pd
 import torch
 from scipy.optimize import brentq
 
-from adam_ode.adam import constant_schedule, run_adam
+from adam_ode.adam import run_adam
+from adam_ode.schedule import constant_schedule
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field import QuadraticCommonRandomNumbers
 from replication.store import Stage, save_table, seed_for

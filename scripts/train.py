@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import torch
 
-from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam, training_times
+from adam_ode.adam import run_adam
+from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times
 from replication.problems import erm_problem
 from replication.store import Stage, save_arrays, seed_for
 

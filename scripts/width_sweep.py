@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import geometric_grid, polynomial_schedule, run_adam
+from adam_ode.adam import run_adam
+from adam_ode.schedule import geometric_grid, polynomial_schedule
 from replication.problems import erm_problem
 from replication.store import Stage, save_table, seed_for
 

@@ -4,6 +4,14 @@ import torch
 from adam_ode.erm import MLP, ERMProblem, make_dataset
 from helpers import LONG, TINY, checksums, copy_repository, overlay, snakemake
 
+# Markers by file: `pytest -m unit` is the minute-long library suite; `make test` runs everything.
+MARKERS = {"test_workflow.py": "workflow", "test_faults.py": "faults", "test_cluster.py": "cluster"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(MARKERS.get(item.path.name, "unit"))
+
 
 @pytest.fixture(scope="session")
 def tiny_reference(tmp_path_factory):

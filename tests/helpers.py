@@ -83,6 +83,13 @@ BAD_CONFIGS = [
     ("adam.eps", float("inf"), "adam.eps"),
     ("networks.under.overparametrized", True, "networks.under.overparametrized"),
     ("networks.over.widths", [1, 2, 1], "networks.over.overparametrized"),
+    ("quadratic.laws.0.shape", 1.5, "quadratic.laws.0.shape"),  # a probability
+    ("quadratic.laws.2.shape", 0.5, "quadratic.laws.2"),  # the normal law takes no shape
+    ("rates.control_law.name", "exponential", "rates.control_law.name"),  # must be symmetric
+    ("train.record_points", 10**6, "train.record_points"),
+    ("flow.horizon", 1e6, "flow.horizon"),
+    ("quadratic_flow.sweep_time", 1e6, "quadratic_flow.sweep_time"),
+    ("figures.palette", "colourblind", "figures.palette"),
     ("lyapunov.radii", [1e-3, float("nan")], "lyapunov.radii.1"),
     ("lyapunov.momenta", [{"alpha": 0.9, "beta": 0.9}, {"alpha": 0.5, "beta": 0.2}], "lyapunov.momenta"),
     ("lyapunov.momenta", [{"alpha": 0.9, "beta": 0.9}, {"alpha": 0.9, "beta": 0.9}], "lyapunov.momenta"),

@@ -4,8 +4,8 @@ import torch
 
 from scipy.optimize import brentq
 
-from adam_ode.adam import (PolynomialSchedule, constant_schedule, geometric_grid, polynomial_schedule, run_adam,
-                           stationary_means, training_times)
+from adam_ode.adam import run_adam, stationary_means
+from adam_ode.schedule import PolynomialSchedule, constant_schedule, geometric_grid, polynomial_schedule, training_times
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field import QuadraticCommonRandomNumbers
 from replication.stats import extrapolate_to_zero, mean_of

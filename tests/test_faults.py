@@ -1,6 +1,7 @@
 """Faults: bad configs stop before any job, damaged results are found and recomputed,
 results are bit-reproducible (run twice, 1 or 2 cores), and a killed run recovers."""
 
+import copy
 import os
 import signal
 import subprocess
@@ -9,8 +10,12 @@ import time
 
 import pytest
 import yaml
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from helpers import END_TO_END_BAD_CONFIGS, LAUNCH, LONG, ROOT, TINY, checksums, copy_repository, overlay, set_key, snakemake
+from replication.config import ConfigError, validate
+from test_config_fuzz import DEFAULT, KEYS, LEAVES, SCHEMA_PATH, inside
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +164,23 @@ def test_diverged_runs_are_flagged_excluded_and_all_diverged_fails(tmp_path):
     assert failed.returncode != 0 and "every run diverged" in failed.stdout + failed.stderr
     logs = "".join(p.read_text() for p in (repo / "results" / "logs" / "train").glob("*.log"))
     assert "every run diverged" in logs
+
+
+@pytest.fixture(scope="module")
+def planning_repo(tmp_path_factory):
+    return copy_repository(tmp_path_factory.mktemp("planning"))
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.data())
+def test_a_sample_of_fuzzed_valid_configs_plans(planning_repo, data):
+    """Values the config fuzz draws inside a key's domain that validate: Snakemake plans them."""
+    key = data.draw(KEYS)
+    config = copy.deepcopy(DEFAULT)
+    set_key(config, key, data.draw(inside(LEAVES[key])))
+    try:
+        validate(copy.deepcopy(config), SCHEMA_PATH)
+    except ConfigError:
+        assume(False)
+    result = snakemake(planning_repo, "-n", "--cores", "1", *overlay(planning_repo, "valid.yaml", config), check=False)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, (key, result.stdout[-2000:] + result.stderr[-2000:])

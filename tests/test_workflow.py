@@ -4,6 +4,7 @@ One full run in a copy of the repository, then dry runs (`snakemake -n`) that li
 jobs each change would run.
 """
 
+import copy
 import os
 import subprocess
 import sys
@@ -11,9 +12,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
+from snakemake.utils import update_config
 
-from helpers import ROOT, TINY, checksums, copy_repository, overlay, planned_jobs, snakemake
+from helpers import ROOT, TINY, checksums, copy_repository, overlay, planned_jobs, set_key, snakemake
+from replication.config import validate
+from replication.config_docs import compare
 from replication.paper import FIGURES
+
+
+def set_key_path(config: dict, dotted: str, value) -> None:
+    """Set a dotted key in a nested overlay, creating the sections on the way."""
+    *parents, last = dotted.split(".")
+    for part in parents:
+        config = config.setdefault(part, {})
+    config[last] = value
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +96,22 @@ def test_training_change_reruns_training_and_downstream_not_data(repo):
     assert jobs.get("train") == 3 and "data" not in jobs  # one per network
     assert {"minima", "vector_field", "lyapunov_pl", "flow", "claims"} <= set(jobs)
     assert "quadratic_zeros" not in jobs and "quadratic_adam" not in jobs
+
+
+@pytest.mark.parametrize("key, value", [("field.control_variate", False), ("quadratic.final_window", 0.3),
+                                        ("lyapunov.worst_case_steps", 2), ("claims.rate_tolerance", 0.2)])
+def test_a_key_reruns_exactly_the_stages_the_stage_table_names(repo, key, value):
+    """config/README.md's "read by" column comes from the stage table; the dry run agrees with it."""
+    tiny = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    update_config(tiny, yaml.safe_load((ROOT / "config" / "test.yaml").read_text()))
+    changed = copy.deepcopy(tiny)
+    set_key(changed, key, value)
+    schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    expected = set(compare(validate(tiny, schema), validate(changed, schema))[1]) - {"stability"}  # `all` does not build the stability stage
+    overlay_config = {}
+    set_key_path(overlay_config, key, value)
+    jobs = planned_jobs(repo, *overlay(repo, "key.yaml", overlay_config))
+    assert {"figures" if rule.startswith("fig_") else rule for rule in jobs} - {"all"} == expected
 
 
 def test_style_change_reruns_only_figures(repo):

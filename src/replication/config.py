@@ -6,10 +6,14 @@ Errors are one readable line naming the key and the violated condition.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 
 import jsonschema
+import numpy as np
 import yaml
+
+from adam_ode.schedule import polynomial_schedule, training_times
 
 
 class ConfigError(ValueError):
@@ -33,7 +37,7 @@ def _filling_defaults(validator_class):
     def properties(validator, props, instance, schema):
         if isinstance(instance, dict):
             for name, sub in props.items():
-                if "default" in sub:
+                if isinstance(sub, dict) and "default" in sub:
                     instance.setdefault(name, copy.deepcopy(sub["default"]))
         yield from check_properties(validator, props, instance, schema)
 
@@ -41,6 +45,12 @@ def _filling_defaults(validator_class):
 
 
 _Validator = _filling_defaults(jsonschema.Draft202012Validator)
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(schema_path: str):
+    with open(schema_path) as handle:
+        return _Validator(yaml.safe_load(handle))
 
 
 def _non_finite(node, path=()):
@@ -61,13 +71,14 @@ def validate(config: dict, schema_path) -> dict:
     where = _non_finite(config)
     if where is not None:
         raise ConfigError(f"config key '{_where(where)}': must be a finite number, got {_path_value(config, where)}")
-    with open(schema_path) as handle:
-        schema = yaml.safe_load(handle)
-    validator = _Validator(schema)
+    validator = _validator(str(schema_path))
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
     if errors:
         error = errors[0]
-        raise ConfigError(f"config key '{_where(error.absolute_path)}': {error.message}")
+        message = error.message
+        if error.validator == "not" and list(error.validator_value) == ["required"]:  # e.g. a law that takes no shape
+            message = f"must not set {', '.join(map(repr, error.validator_value['required']))} here"
+        raise ConfigError(f"config key '{_where(error.absolute_path)}': {message}")
     _cross_checks(config)
     return config
 
@@ -128,3 +139,45 @@ def _cross_checks(c: dict) -> None:
     q = c["quadratic_flow"]
     if any(s > q["steps"] for s in q["starts"]):
         raise ConfigError(f"config key 'quadratic_flow.starts': starts must be <= quadratic_flow.steps = {q['steps']}")
+    _check_runs(c)
+    _check_style(c["figures"])
+
+
+def _check_runs(c: dict) -> None:
+    """Recording grids no finer than the steps, and every flow window inside its run (the train
+    and quadratic_flow stages record [t_n, t_n + T] step by step)."""
+    for section in ("train", "capture", "width_sweep"):
+        s = c[section]
+        if s["record_points"] > s["steps"] + 1:
+            raise ConfigError(f"config key '{section}.record_points': must be <= {section}.steps + 1 = "
+                              f"{s['steps'] + 1} (one recorded point per step at most), got {s['record_points']}")
+    t = c["train"]
+    with np.errstate(over="ignore"):  # a tiny n_0 overflows n / n_0: the step size is then 0, a legal limit
+        times = training_times(polynomial_schedule(t["gamma_0"], t["n_0"], t["rho"]), t["steps"]).reshape(t["steps"] + 1, -1)
+    horizon = c["flow"]["horizon"]
+    for n in c["flow"]["starts"]:
+        if np.any(times[n] + horizon > times[-1]):
+            raise ConfigError(f"config key 'flow.horizon': the window [t_n, t_n + {horizon:g}] from flow.starts n = {n} "
+                              f"runs past the end of training (t at train.steps = {times[-1].min():.4g})")
+    q = c["quadratic_flow"]
+    with np.errstate(over="ignore"):
+        times = training_times(polynomial_schedule(np.array([q["gamma_0"], *q["sweep_gamma_0"]]), q["n_0"], q["rho"]),
+                               q["steps"])
+    for n in q["starts"]:
+        if times[n, 0] + q["horizon"] > times[-1, 0]:
+            raise ConfigError(f"config key 'quadratic_flow.horizon': the window from quadratic_flow.starts n = {n} runs "
+                              f"past quadratic_flow.steps (t = {times[-1, 0]:.4g} there)")
+    for r, gamma_0 in enumerate(q["sweep_gamma_0"], start=1):
+        start = min(int(np.searchsorted(times[:, r], q["sweep_time"])), q["steps"])
+        if times[start, r] + q["horizon"] > times[-1, r]:
+            raise ConfigError(f"config key 'quadratic_flow.sweep_time': the sweep window at gamma_0 = {gamma_0:g} runs "
+                              f"past quadratic_flow.steps (t = {times[-1, r]:.4g} there)")
+
+
+def _check_style(figures: dict) -> None:
+    import seaborn  # what seaborn accepts is what it knows, not a list kept here
+
+    try:
+        seaborn.color_palette(figures["palette"])
+    except ValueError:
+        raise ConfigError(f"config key 'figures.palette': {figures['palette']!r} is not a palette seaborn knows") from None

@@ -1,0 +1,60 @@
+"""Step-size schedules and training time (Remark 1.6), without torch: the config's validation
+uses them to check that windows fit inside runs before any job starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PolynomialSchedule:
+    """gamma_n = gamma_0 * (1 + n / n_0)^(-rho) for n >= 1; rho = 0 is the constant schedule.
+
+    ``gamma_0`` may be a vector: one scale per run.
+    """
+
+    gamma_0: float | np.ndarray
+    n_0: float = 1.0
+    rho: float = 0.0
+
+    def __post_init__(self):
+        g = np.asarray(self.gamma_0, dtype=float)
+        if g.size == 0 or not np.all(np.isfinite(g)) or not np.all(g > 0):
+            raise ValueError(f"gamma_0 must be finite and > 0, got gamma_0={self.gamma_0}")
+        if not self.n_0 > 0:
+            raise ValueError(f"n_0 must be > 0, got n_0={self.n_0}")
+        if not 0.0 <= self.rho <= 1.0:
+            raise ValueError(f"rho must lie in [0, 1] (0: constant), got rho={self.rho}")
+
+    def __call__(self, n: np.ndarray | int) -> np.ndarray:
+        """Step sizes at steps n (broadcast against the runs' gamma_0)."""
+        n = np.asarray(n, dtype=float)
+        g0 = np.asarray(self.gamma_0, dtype=float)
+        return np.multiply.outer(1.0 + n / self.n_0, np.ones_like(g0)) ** (-self.rho) * g0
+
+
+def constant_schedule(gamma: float | np.ndarray) -> PolynomialSchedule:
+    return PolynomialSchedule(gamma, n_0=1.0, rho=0.0)
+
+
+def polynomial_schedule(gamma_0: float | np.ndarray, n_0: float, rho: float) -> PolynomialSchedule:
+    """The decaying schedule of Remark 1.6; rho must lie in (0, 1]."""
+    if not 0.0 < rho <= 1.0:
+        raise ValueError(f"rho must lie in (0, 1] for a decaying schedule, got rho={rho}")
+    return PolynomialSchedule(gamma_0, n_0=n_0, rho=rho)
+
+
+def training_times(schedule: PolynomialSchedule, n_steps: int) -> np.ndarray:
+    """t_n = gamma_1 + ... + gamma_n for n = 0..n_steps (t_0 = 0); shape (n_steps+1, ...)."""
+    gammas = schedule(np.arange(1, n_steps + 1))
+    zero = np.zeros_like(np.asarray(schedule.gamma_0, dtype=float))[None]
+    with np.errstate(over="ignore"):  # absurd step sizes give infinite training time
+        return np.concatenate([zero, np.cumsum(gammas, axis=0)], axis=0)
+
+
+def geometric_grid(n_steps: int, n_points: int) -> np.ndarray:
+    """Distinct integer steps 0, ..., n_steps spaced roughly geometrically."""
+    grid = np.unique(np.round(np.geomspace(1, n_steps, max(n_points - 1, 1))).astype(int))
+    return np.concatenate([[0], grid])

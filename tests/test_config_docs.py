@@ -1,0 +1,27 @@
+"""config/README.md's key table is generated from the schema and the stage table; a key reaches
+only the stages that read it."""
+
+from pathlib import Path
+
+from replication.config_docs import END, README, START, effects, key_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_key_table_is_the_generated_one():
+    text = README.read_text()
+    assert text.split(START, 1)[1].split(END, 1)[0].strip() == key_table()
+
+
+def test_keys_reach_only_the_stages_that_read_them():
+    found = effects()
+    # The estimator options and the path points do not reach the quadratic stages or the
+    # training; the quadratic stages take their betas from their own section.
+    assert found["field.control_variate"][0] == ["flow", "lyapunov_pl", "vector_field"]
+    assert found["field.path_points"] == (["vector_field"], ["figures", "vector_field"])
+    assert "quadratic_zeros" not in found["adam.beta"][1] and "quadratic_adam" not in found["adam.beta"][1]
+    assert "train" not in found["lyapunov.momenta"][1]
+    assert found["name"] == ([], [])  # only the view's name
+    assert found["stability.replicates"] == (["stability"], ["stability"])
+    # Every computing key reruns something; a rerun always includes its readers.
+    assert all(set(readers) <= set(reruns) for readers, reruns in found.values())
