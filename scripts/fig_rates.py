@@ -5,8 +5,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from replication.claims import RATES
 from replication.figures import apply_style, log_axes, save_figure
+from replication.paper import RATES
 from replication.stats import mean_of
 from replication.store import Stage
 

@@ -2,12 +2,15 @@
 everything it names exists, and what is generated from it has not drifted."""
 
 import fnmatch
-import re
 from pathlib import Path
 
+import yaml
+
 from replication import claims
+from replication.config import validate
 from replication.paper import FIGURES, pipeline_table
 from replication.readme import PAPER_END, PAPER_START
+from replication.stages import StageTable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,8 +21,9 @@ def test_readme_table_is_the_generated_one():
 
 
 def test_every_named_piece_exists():
-    rules = set(re.findall(r"^rule (\w+):", "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk")),
-                           re.M))
+    config = validate(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()),
+                      ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    rules = {stage for stage, _ in StageTable(ROOT).register(config)["stages"]}  # one rule per stage
     for figure in FIGURES:
         assert (ROOT / "scripts" / f"{figure.script}.py").is_file(), figure.script
         assert set(figure.stages) <= rules, figure.name
@@ -42,3 +46,13 @@ def test_every_claim_row_of_a_run_belongs_to_one_figure():
     for row in PINNED:
         owners = [f.name for f in FIGURES if any(fnmatch.fnmatch(row, pattern) for pattern in f.rows)]
         assert len(owners) == 1, (row, owners)
+
+
+def test_a_claim_outside_the_registry_is_refused():
+    import pytest
+
+    from replication.paper import figure_of
+
+    assert figure_of("F4.batch_size.over.alpha=0,beta=0.2") == "F4_lyapunov"
+    with pytest.raises(ValueError, match="matches the rows of 0 figures"):
+        figure_of("F9.unregistered")

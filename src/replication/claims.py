@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .neighbourhood import lyapunov_radius, threshold_batch_size
+from .paper import RATES, figure_of
 from .stats import Verdict, below_zero, beyond, equivalent, every_case, extrapolate_to_zero, in_band, mean_of, nonzero
 
 COLUMNS = ["id", "kind", "reference", "statement", "statistic", "estimate", "ci_low", "ci_high", "ci_level", "margin",
@@ -42,8 +43,8 @@ def _row(id: str, kind: str, verdict: Verdict, estimate: float, n: int, threshol
          **fields) -> dict:
     """One dashboard row; ``control`` names the changed ingredient of a negative control."""
     return {c: None for c in COLUMNS} | fields | {
-        "id": id, "kind": kind, "estimate": estimate, "ci_low": verdict.low, "ci_high": verdict.high,
-        "ci_level": verdict.level, "margin": verdict.margin, "half_width": verdict.half_width,
+        "id": id, "figure": figure_of(id), "kind": kind, "estimate": estimate, "ci_low": verdict.low,
+        "ci_high": verdict.high, "ci_level": verdict.level, "margin": verdict.margin, "half_width": verdict.half_width,
         "threshold": threshold, "verdict": verdict.verdict, "is_control": control is not None,
         "changed_ingredient": control or "", "n": n, "seed_agreement": np.nan}
 
@@ -76,7 +77,7 @@ def _closest_rows(stem: str, network: str, table: pd.DataFrame, replicate: str, 
         gap = mean_of(at[other] - at["adam"])
         rows.append(_row(
             f"F1.{stem}.{network}.adam_vs_{other}", "difference", beyond(gap, 0.0, +1), gap.value, gap.n,
-            "> 0 (95% t interval)", reference="Corollary 1.9", figure="F1_flow",
+            "> 0 (95% t interval)", reference="Corollary 1.9",
             statement=f"{network}: {where} Adam is closer to the Adam flow than to the {other} flow",
             statistic=f"D_{other} - D_adam {where}, mean over {replicate}s"))
     return rows
@@ -93,7 +94,7 @@ def flow_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
             rows.append(_slope_row(
                 f"F1.follows.{network}.{flow}", f"{network}: Adam follows the {flow} flow (D(n,T) falls as t_n grows)",
                 "log-log slope of D(n,T) against t_n, mean over runs", loglog_slopes(sub, "run", "time", "deviation"),
-                -margin, -1, FLOW_CONTROLS.get(flow), reference="Theorem 1.5", figure="F1_flow"))
+                -margin, -1, FLOW_CONTROLS.get(flow), reference="Theorem 1.5"))
         last = int(table["start"].max())
         rows += _closest_rows("closest", network, table[table["start"] == last], "run", f"at the last start n={last}")
     return rows
@@ -111,7 +112,7 @@ def step_size_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
                 f"{network}: D(T) of the {flow} flow shrinks with the step size over a window of training time",
                 "log-log slope of D(T) against the step-size scale gamma_0, mean over seeds",
                 loglog_slopes(sub, "seed", "gamma_0", "deviation"), margin, +1, FLOW_CONTROLS.get(flow),
-                reference="Theorem 1.5", figure="F1_flow"))
+                reference="Theorem 1.5"))
         smallest = sweep["gamma_0"].min()
         rows += _closest_rows("closest_small_step", network, sweep[sweep["gamma_0"] == smallest], "seed",
                               f"at the smallest step-size scale {smallest:g}")
@@ -133,7 +134,7 @@ def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float) ->
     zero = {key: mean_of(g["zero"]) for key, g in zeros.groupby(["law", "mirrored", "beta"])}
     laws = zeros.drop_duplicates("law").set_index("law")
     skewed = laws.index[~laws["symmetric"]]
-    fields = {"reference": "Corollary 1.10", "figure": "F2_zeros"}
+    fields = {"reference": "Corollary 1.10"}
     for (index, beta), group in limits.groupby(["law", "beta"]):
         law = laws.loc[index]
         tag = f"{law['law_name']}[{index}].beta={beta:g}"
@@ -181,7 +182,7 @@ def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[di
     - the zero is reproducible: b = 1 within kappa (the first field's zero is not Monte Carlo noise).
     """
     rows = []
-    fields = {"reference": "Corollary 1.10", "figure": "F3_field_path"}
+    fields = {"reference": "Corollary 1.10"}
     for point, table in positions.groupby("point"):
         tag = f"{network}.point={point}"
         zeros = table[(table["kind"] == "zero") & (table["run"] > 0)]["position"]
@@ -235,7 +236,7 @@ def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str]) -> list[dict]
     for (network, alpha, beta), sub in table.groupby(["network", "alpha", "beta"]):
         control, tag = controls.get(network), f"{network}.alpha={alpha:g},beta={beta:g}"
         setting = f"{network} network, alpha={alpha:g}, beta={beta:g}"
-        fields = {"reference": "Theorems 2.1, 2.4", "figure": "F4_lyapunov"}
+        fields = {"reference": "Theorems 2.1, 2.4"}
         radii, sizes = sorted(sub["radius"].unique()), sorted(sub["batch_size"].unique())
         worst = sub[sub["search"] == "worst"]
         corner = sub[(sub["radius"] == radii[0]) & (sub["batch_size"] == sizes[-1])]
@@ -286,7 +287,7 @@ def _bounded_ratio_row(id: str, sub: pd.DataFrame, column: str, extreme: str, to
     low, high = c.interval(0.95)
     slope = mean_of(slopes)
     return _row(id, "rate", in_band(slope, 0.0, tolerance), slope.value, slope.n,
-                f"90% interval inside 0 +- {tolerance:g}", control, figure="F5_pl",
+                f"90% interval inside 0 +- {tolerance:g}", control,
                 statement=f"{what} tends to a constant as r -> 0 ({extreme} over directions at r={smallest:g}: "
                           f"{c.value:.3g} [{low:.3g}, {high:.3g}])",
                 statistic=f"log-log slope in r of the {extreme}imum over directions of {what}, mean over minima",
@@ -329,7 +330,7 @@ def capture_claims(capture: pd.DataFrame, reduction: float, tol: float, controls
             captured, len(ends), "runs", id=f"F6.capture.{network}", reference="Corollary 1.11, Theorem 2.4",
             statement=f"{network} network: Adam started at theta* + r u (r={sub['radius'].iloc[0]:g}) drives F to inf F "
                       f"(final F - inf F <= (F(start) - inf F)/{reduction:g} and < {tol:g})", statistic="fraction of runs",
-            control=controls.get(network), figure="F6_capture"))
+            control=controls.get(network)))
     return rows
 
 
@@ -343,17 +344,12 @@ def width_claims(widths: pd.DataFrame, tol: float, control: str) -> list[dict]:
         width = int(sub["width"].iloc[0])
         rows.append(_all_row(
             int((sub["loss"] - sub["floor"] < tol).sum()), len(sub), "runs", id=f"F6.converges.width={width}.{data}",
-            reference="Theorem 2.4", control=control if data != "clean" else None, figure="F6_capture",
+            reference="Theorem 2.4", control=control if data != "clean" else None,
             statement=f"width {width} (d/N = {sub['dim'].iloc[0] / sub['n'].iloc[0]:.3g}, {data} data): every run from "
                       f"random initialisation reaches F - inf F < {tol:g}", statistic="fraction of runs"))
     return rows
 
 
-RATES = {  # kind -> (x label, expected slope, reference)
-    "beta": ("1 - beta", 1.0, "Dereich, Do, Jentzen, von Wurstemberger 2025"),
-    "batch_size": ("M", -1.0, "Dereich, Do, Jentzen, von Wurstemberger 2025"),
-    "spread": ("gamma", 0.5, "Dereich, Do, Jentzen, von Wurstemberger 2025"),
-}
 RATE_CONTROLS = {"beta": "the noise law: symmetric instead of skewed (no shift, so no rate)",
                  "batch_size": "the noise law: symmetric instead of skewed (no shift, so no rate)",
                  "spread": "the noise: none (the same problem with X = E[X])"}
@@ -373,7 +369,7 @@ def rate_claims(rates: pd.DataFrame, tolerance: float) -> list[dict]:
         rows.append(_row(
             f"F7.{kind}_rate.{role}", "rate", in_band(slope, expected, tolerance), slope.value, slope.n,
             f"90% interval inside {expected:g} +- {tolerance:g}", RATE_CONTROLS[kind] if role == "control" else None,
-            reference=reference, figure="F7_rates",
+            reference=reference,
             statement=f"{what} scales like ({label})^{expected:g} ({sub['law'].iloc[0]}; {label} in "
                       f"[{sub['x'].min():g}, {sub['x'].max():g}])",
             statistic=f"log-log slope against {label}, mean over seeds"))

@@ -7,6 +7,7 @@ the captions' titles (workflow/report/F*.rst, checked by a test) all come from h
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 
 
@@ -59,6 +60,21 @@ FIGURES = (
            ("rate_claims",), ("F7.*",)),
 )
 BY_NAME = {figure.name: figure for figure in FIGURES}
+
+# F7: the rates of the zero shift and of Adam's stationary spread, beyond this paper.
+RATES = {  # kind -> (x label, expected slope, reference)
+    "beta": ("1 - beta", 1.0, "Dereich, Do, Jentzen, von Wurstemberger 2025"),
+    "batch_size": ("M", -1.0, "Dereich, Do, Jentzen, von Wurstemberger 2025"),
+    "spread": ("gamma", 0.5, "Dereich, Do, Jentzen, von Wurstemberger 2025"),
+}
+
+
+def figure_of(claim_id: str) -> str:
+    """The figure whose claim rows match ``claim_id`` (exactly one must)."""
+    owners = [f.name for f in FIGURES if any(fnmatch.fnmatchcase(claim_id, pattern) for pattern in f.rows)]
+    if len(owners) != 1:
+        raise ValueError(f"claim {claim_id!r} matches the rows of {len(owners)} figures in the paper registry: {owners}")
+    return owners[0]
 
 
 def pipeline_table() -> str:

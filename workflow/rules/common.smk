@@ -55,6 +55,19 @@ def per_attempt(amount):
     return lambda wildcards, attempt: amount * attempt
 
 
+# The dashboards: their claims.csv goes into the report with its caption.
+DASHBOARDS = ("claims", "stability")
+
+
+def stage_outputs(stage, files):
+    if stage not in DASHBOARDS:
+        return out(stage, *files)
+    table = f"{RESULTS}/{stage}/{{key}}/{files[0]}"
+    return [report(table, caption=f"../report/{stage}.rst", category="Claims")] + out(
+        stage, *files[1:]
+    )
+
+
 def log_of(stage):
     return f"{RESULTS}/logs/{stage}/{{key}}.log"
 

@@ -1,4 +1,5 @@
 # One rule per figure of the paper registry (replication.paper): its script, its caption.
+# Figures take seconds: on a cluster they run on the submitting host (localrule).
 for figure in PAPER_FIGURES:
 
     rule:
