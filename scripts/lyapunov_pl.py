@@ -64,7 +64,8 @@ for name, net in p["networks"].items():
     minima = load_arrays(stage.input(f"minima_{name}", "minima.npz"))
     keep = np.flatnonzero(minima["on_minimum_set"] if net["overparametrized"] else np.ones(len(minima["losses"]), bool))
     searched = keep[:p["worst_case_points"]] if net["overparametrized"] and p["worst_case_steps"] > 0 else []
-    crns, checks = estimators(problem, name), estimators(problem, name, "check")
+    crns = estimators(problem, name)
+    checks = estimators(problem, name, "check") if len(searched) else {}  # only the searches use them
     rng = np.random.default_rng(seed_for(p["seed"], "lyapunov_pl", name, "directions"))
     for i in keep:
         center = minima["thetas"][i]
