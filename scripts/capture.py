@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import run_adam
+from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.schedule import geometric_grid, polynomial_schedule
 from adam_ode.checks import sphere_points
 from replication.problems import erm_problem
@@ -35,8 +35,8 @@ for name, net in p["networks"].items():
     starts = np.concatenate([sphere_points(minima["thetas"][i], [radius], p["directions"], rng)[0] for i in keep])
     generator = torch.Generator().manual_seed(seed_for(p["seed"], "capture", name, "batches"))
     path = run_adam(torch.from_numpy(starts), problem.stochastic_gradient(p["batch_size"], generator), schedule,
-                    p["adam"]["alpha"], p["adam"]["beta"], p["adam"]["eps"], p["steps"],
-                    geometric_grid(p["steps"], p["record_points"]), loss=problem.loss)
+                    AdamHyper(**p["adam"]), p["steps"], record_steps=geometric_grid(p["steps"], p["record_points"]),
+                    loss=problem.loss)
     losses = path.losses.numpy()
     for run in range(len(starts)):
         for k, step in enumerate(path.steps):

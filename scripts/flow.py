@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import run_adam
+from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.schedule import constant_schedule
-from adam_ode.flow import deviation, euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_adam_field
+from adam_ode.flow import deviation, euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_flow_field
 from replication.estimators import common_random_numbers
 from replication.problems import erm_problem
 from replication.store import Stage, load_arrays, save_table, seed_for
@@ -25,14 +25,9 @@ name = p["network"]
 problem = erm_problem(stage.input("data", "dataset.npz"), p)
 train = load_arrays(stage.input("train", "trajectories.npz"))
 _, gradient = problem.numpy_functions()
-crn = common_random_numbers(p, problem.n, p["batch_size"], "flow", name)
+adam_field = common_random_numbers(p, problem, p["batch_size"], "flow", name)
 
-
-def adam_field(theta):
-    return crn.estimate(problem.per_sample_gradients(torch.from_numpy(theta))).mean
-
-
-noiseless = noiseless_adam_field(gradient, p["adam"]["eps"])
+noiseless = noiseless_flow_field(gradient, p["adam"]["eps"])
 # Near the minimum set the Adam flow is stiff: from n = 10000 RK45 needed 7778 field evaluations,
 # BDF 1170, for the same D to 1e-5. The noiseless field is sign-like for small eps, which stalls
 # adaptive solvers.
@@ -41,7 +36,6 @@ solvers = {
     "gradient": lambda theta: integrate_flow(gradient_flow_field(gradient), theta, p["horizon"], rtol=1e-6, atol=1e-9),
     "noiseless": lambda theta: euler_flow(noiseless, theta, p["horizon"], p["euler_steps"]),
 }
-a = p["adam"]
 rows = []
 starts = problem.net.init(p["sweep_starts"], torch.Generator().manual_seed(seed_for(p["seed"], "flow", name, "starts")))
 for k, theta_0 in enumerate(starts):
@@ -52,8 +46,7 @@ for k, theta_0 in enumerate(starts):
         generator = torch.Generator().manual_seed(seed_for(p["seed"], "flow", name, "sweep", k, gamma))
         path = run_adam(theta_0.expand(p["sweep_runs"], -1).clone(),
                         problem.stochastic_gradient(p["batch_size"], generator),
-                        constant_schedule(np.full(p["sweep_runs"], gamma)), a["alpha"], a["beta"], a["eps"], steps,
-                        np.arange(steps + 1))
+                        constant_schedule(np.full(p["sweep_runs"], gamma)), AdamHyper(**p["adam"]), steps)
         for r in np.flatnonzero(path.diverged_at < 0):
             rows += [{"network": name, "overparametrized": p["overparametrized"], "kind": "sweep", "start": k,
                       "run": int(r), "seed": k * p["sweep_runs"] + int(r), "gamma_0": gamma, "time": 0.0,

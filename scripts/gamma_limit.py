@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import stationary_means
+from adam_ode.adam import AdamHyper, stationary_means
 from adam_ode.checks import polish_minimum
 from adam_ode.erm import MLP, ERMProblem, make_dataset
 from adam_ode.vector_field import ERMCommonRandomNumbers, field_zero
@@ -20,7 +20,7 @@ from replication.store import Stage, save_table, seed_for
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
-a, d = p["adam"], p["data"]
+d = p["data"]
 rows, found = [], 0
 # Data sets are drawn in order; one whose critical point has no zero of f nearby (the root finder
 # fails for a field), or whose zero is the critical point itself, is skipped.
@@ -31,12 +31,12 @@ for k in range(4 * p["critical_points"]):
     problem = ERMProblem(MLP(p["network"]["widths"], p["network"]["activation"]), x, y)
     loss, gradient = problem.numpy_functions()
     starts = problem.net.init(4, torch.Generator().manual_seed(seed_for(p["seed"], "gamma_limit", "init", k))).numpy()
-    critical = min((polish_minimum(loss, gradient, theta, 0.0, p["max_iter"]) for theta in starts), key=lambda m: m.loss)
+    critical = min((polish_minimum(loss, gradient, theta, 0.0, max_iter=p["max_iter"]) for theta in starts), key=lambda m: m.loss)
 
     def field(j):
-        crn = ERMCommonRandomNumbers(problem.n, p["batch_size"], a["alpha"], a["beta"], a["eps"], p["n_samples"],
-                                     seed_for(p["seed"], "gamma_limit", "field", k, j), p["tol"], control_variate=True)
-        return lambda theta: crn.estimate(problem.per_sample_gradients(torch.from_numpy(theta))).mean
+        return ERMCommonRandomNumbers(problem, p["batch_size"], AdamHyper(**p["adam"]), n_samples=p["n_samples"],
+                                      seed=seed_for(p["seed"], "gamma_limit", "field", k, j), tol=p["tol"],
+                                      control_variate=True)
 
     try:
         zeros = [field_zero(field(j), critical.theta) for j in range(p["fields"])]
@@ -56,8 +56,9 @@ for k in range(4 * p["critical_points"]):
         return (predictions(theta) - predictions(critical.theta)) @ u / (u @ u)
 
     generator = torch.Generator().manual_seed(seed_for(p["seed"], "gamma_limit", "adam", k))
-    means = stationary_means(zeros[0], problem.stochastic_gradient(p["batch_size"], generator), p["gammas"], p["runs"],
-                             a["alpha"], a["beta"], a["eps"], p["burn_in_steps"], p["average_steps"])
+    means = stationary_means(zeros[0], problem.stochastic_gradient(p["batch_size"], generator), p["gammas"],
+                             AdamHyper(**p["adam"]), runs=p["runs"], burn_in_steps=p["burn_in_steps"],
+                             average_steps=p["average_steps"])
     # Points are numbered in the order found, so that every root seed has points 0, 1, ...
     common = {"point": found, "data_set": k, "critical_loss": critical.loss,
               "critical_grad_norm": float(np.linalg.norm(gradient(critical.theta))), "separation": float(np.linalg.norm(u))}

@@ -45,7 +45,7 @@ def measure(problem, crns, theta):
               "pl_ratio": pl_ratio(g, excess) if excess > 0 else np.nan}
     out = {}
     for (alpha, beta, m), crn in crns.items():
-        est = crn.estimate(J)
+        est = crn.estimate(theta)
         deriv, se = lyapunov_derivative(g, est)
         fnorm = float(np.linalg.norm(est.mean))
         out[alpha, beta, m] = {**common, "derivative": deriv, "derivative_se": se, "derivative_n": len(est.samples),
@@ -55,7 +55,7 @@ def measure(problem, crns, theta):
 
 
 def estimators(problem, name, *labels):
-    return {(a, b, m): common_random_numbers(p, problem.n, m, "lyapunov_pl", name, a, b, m, *labels,
+    return {(a, b, m): common_random_numbers(p, problem, m, "lyapunov_pl", name, a, b, m, *labels,
                                              momenta={"alpha": a, "beta": b}) for a, b, m in settings}
 
 

@@ -23,7 +23,7 @@ for r, theta in enumerate(train["thetas"][-1]):
     if train["diverged_at"][r] >= 0:
         stage.log(f"run {r}: diverged during training, skipped")
         continue
-    found = polish_minimum(loss, gradient, theta, p["tol"], p["max_iter"])
+    found = polish_minimum(loss, gradient, theta, p["tol"], max_iter=p["max_iter"])
     g = np.linalg.norm(gradient(found.theta))
     stage.log(f"run {r}: F {loss(theta):.3e} -> {found.loss:.3e}, |grad F| {g:.3e}, {found.iterations} iterations")
     thetas.append(found.theta)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import run_adam
+from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.schedule import polynomial_schedule
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from replication.store import Stage, save_table, seed_for
@@ -23,8 +23,8 @@ for index, spec in enumerate(p["laws"]):
     betas = np.repeat(p["betas"], p["adam_seeds"])  # every beta's runs advance in one batch
     rng = np.random.default_rng(seed_for(p["seed"], "quadratic_adam", index))
     theta_0 = torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
-    path = run_adam(theta_0, problem.stochastic_gradient(rng), schedule, a["alpha"], betas, a["eps"],
-                    p["steps"], window)
+    path = run_adam(theta_0, problem.stochastic_gradient(rng), schedule, AdamHyper(a["alpha"], betas, a["eps"]),
+                    p["steps"], record_steps=window)
     limits = path.thetas[:, :, 0].mean(dim=0).numpy()
     for run, (beta, limit) in enumerate(zip(betas, limits)):
         rows.append({"law": index, "law_name": law.name, "symmetric": law.symmetric, "mean": law.mean,

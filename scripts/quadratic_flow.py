@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import run_adam
-from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times
-from adam_ode.flow import euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_adam_field
+from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times, window_end
+from adam_ode.flow import euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_flow_field
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field import QuadraticCommonRandomNumbers, field_zero
 from replication.store import Stage, save_arrays, save_table, seed_for
@@ -24,13 +24,14 @@ stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
 a = p["adam"]
 problem = StochasticQuadratic(NoiseLaw(**p["law"]), len(p["theta_0"]))
-crn = QuadraticCommonRandomNumbers(problem, a["alpha"], a["beta"], a["eps"], p["n_samples"],
-                                   seed_for(p["seed"], "quadratic_flow", "field"), p["field"]["tol"])
+hyper = AdamHyper(a["alpha"], a["beta"], a["eps"])
+crn = QuadraticCommonRandomNumbers(problem, hyper, n_samples=p["n_samples"],
+                                   seed=seed_for(p["seed"], "quadratic_flow", "field"), tol=p["field"]["tol"])
 flows = {
     "adam": lambda theta, horizon: integrate_flow(crn, theta, horizon, rtol=1e-6, atol=1e-9),
     "gradient": lambda theta, horizon: integrate_flow(gradient_flow_field(problem.gradient), theta, horizon),
     # The noiseless field is sign-like for small eps, which stalls adaptive solvers.
-    "noiseless": lambda theta, horizon: euler_flow(noiseless_adam_field(problem.gradient, a["eps"]), theta,
+    "noiseless": lambda theta, horizon: euler_flow(noiseless_flow_field(problem.gradient, a["eps"]), theta,
                                                    horizon, p["euler_steps"]),
 }
 window_flows = {name: (lambda theta, solve=solve: solve(theta, p["horizon"])) for name, solve in flows.items()}
@@ -43,17 +44,13 @@ schedule = polynomial_schedule(gamma_0, p["n_0"], p["rho"])
 times = training_times(schedule, p["steps"])
 sweep_start = np.array([np.searchsorted(times[:, r], p["sweep_time"]) for r in range(len(gamma_0))])
 run_starts = [list(p["starts"]) if kind == "start" else [int(sweep_start[r])] for r, kind in enumerate(kinds)]
-windows = [np.arange(n, np.searchsorted(times[:, r], times[min(n, p["steps"]), r] + p["horizon"]) + 1)
+windows = [np.arange(n, window_end(times[:, r], min(n, p["steps"]), p["horizon"]) + 1)
            for r in range(len(gamma_0)) for n in run_starts[r]]
-if max(w[-1] for w in windows) > p["steps"]:
-    raise ValueError(f"the flow windows (starts {p['starts']}, sweep_time {p['sweep_time']}, horizon "
-                     f"{p['horizon']}) run past quadratic_flow.steps = {p['steps']}")
 record = np.unique(np.concatenate([geometric_grid(p["steps"], 200), *windows]))
 
 theta_0 = torch.tensor(np.tile(p["theta_0"], (len(gamma_0), 1)), dtype=torch.float64)
 rng = np.random.default_rng(seed_for(p["seed"], "quadratic_flow", "adam"))
-path = run_adam(theta_0, problem.stochastic_gradient(rng), schedule, a["alpha"], a["beta"], a["eps"], p["steps"],
-                record)
+path = run_adam(theta_0, problem.stochastic_gradient(rng), schedule, hyper, p["steps"], record_steps=record)
 thetas = path.thetas.numpy()
 stage.log(f"{len(gamma_0)} runs, {p['steps']} steps, {len(record)} recorded; diverged: {(path.diverged_at >= 0).sum()}")
 

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from scipy.optimize import brentq
 
-from adam_ode.adam import run_adam
+from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.schedule import constant_schedule
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field import QuadraticCommonRandomNumbers
@@ -29,7 +29,8 @@ laws = {"skewed": NoiseLaw(**p["law"]), "control": NoiseLaw(**p["control_law"])}
 
 def zero_shift(law, beta, batch_size, seed):
     problem = StochasticQuadratic(law, 1, batch_size)
-    crn = QuadraticCommonRandomNumbers(problem, a["alpha"], beta, a["eps"], p["n_samples"], seed, p["field"]["tol"])
+    crn = QuadraticCommonRandomNumbers(problem, AdamHyper(a["alpha"], beta, a["eps"]), n_samples=p["n_samples"],
+                                       seed=seed, tol=p["field"]["tol"])
     half_width = 10 * law.scale + 1
     return brentq(lambda t: crn([t])[0], law.mean - half_width, law.mean + half_width, xtol=1e-13) - law.mean
 
@@ -53,7 +54,8 @@ for role, law in (("skewed", laws["skewed"]), ("control", dataclasses.replace(la
     problem = StochasticQuadratic(law, 1)
     rng = np.random.default_rng(seed_for(p["seed"], "quadratic_rates", "spread", role))
     path = run_adam(torch.full((len(gammas), 1), law.mean - 1.0, dtype=torch.float64), problem.stochastic_gradient(rng),
-                    constant_schedule(gammas), a["alpha"], a["beta"], a["eps"], p["spread_steps"], second_half)
+                    constant_schedule(gammas), AdamHyper(a["alpha"], a["beta"], a["eps"]), p["spread_steps"],
+                    record_steps=second_half)
     spread = path.thetas[:, :, 0].std(dim=0).numpy()
     for run, (gamma, value) in enumerate(zip(gammas, spread)):
         rows.append({"kind": "spread", "role": role, "law": law.name if role == "skewed" else "no noise",

@@ -8,6 +8,7 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+from adam_ode.adam import AdamHyper
 from adam_ode.vector_field import QuadraticCommonRandomNumbers
 from replication.store import Stage, save_table, seed_for
 
@@ -22,9 +23,9 @@ for index, law in laws:
     for beta in p["betas"]:
         for seed in range(p["seeds"]):
             crn = QuadraticCommonRandomNumbers(
-                problem, a["alpha"], beta, a["eps"], p["n_samples"],
-                seed_for(p["seed"], "quadratic_zeros", index, beta, seed, *(("mirrored",) if law.mirrored else ())),
-                p["field"]["tol"])
+                problem, AdamHyper(a["alpha"], beta, a["eps"]), n_samples=p["n_samples"],
+                seed=seed_for(p["seed"], "quadratic_zeros", index, beta, seed, *(("mirrored",) if law.mirrored else ())),
+                tol=p["field"]["tol"])
             half_width = 10 * law.scale + 1
             zero = brentq(lambda t: crn([t])[0], law.mean - half_width, law.mean + half_width, xtol=1e-13)
             rows.append({"law": index, "law_name": law.name, "symmetric": law.symmetric, "mirrored": law.mirrored,

@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import torch
 
-from adam_ode.adam import run_adam
-from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times
+from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times, window_end
 from replication.problems import erm_problem
 from replication.store import Stage, save_arrays, seed_for
 
@@ -23,11 +23,9 @@ schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
 
 times = training_times(schedule, p["steps"]).reshape(p["steps"] + 1, -1)
 # Every step of [t_n, t_n + T] is recorded, for the run whose window is longest.
-windows = [np.arange(n, max(np.searchsorted(t, t[n] + p["windows"]["horizon"]) for t in times.T) + 1)
+windows = [np.arange(n, max(window_end(t, n, p["windows"]["horizon"]) for t in times.T) + 1)
            for n in p["windows"]["starts"]]
 record = np.unique(np.concatenate([geometric_grid(p["steps"], p["record_points"]), *windows]))
-if record[-1] > p["steps"]:
-    raise ValueError(f"the flow windows (horizon {p['windows']['horizon']}) run past train.steps = {p['steps']}")
 
 theta_0 = problem.net.init(p["seeds"], torch.Generator().manual_seed(seed))
 stage.log(f"network {p['network']} widths={p['widths']} d={problem.dim} N={problem.n} runs={p['seeds']}")
@@ -39,8 +37,8 @@ def progress(n, theta):
 
 path = run_adam(
     theta_0, problem.stochastic_gradient(p["batch_size"], torch.Generator().manual_seed(seed + 1)),
-    schedule, p["adam"]["alpha"], p["adam"]["beta"], p["adam"]["eps"], p["steps"], record,
-    loss=problem.loss, progress=progress, progress_every=max(1, p["steps"] // 10),
+    schedule, AdamHyper(**p["adam"]), p["steps"], record_steps=record, loss=problem.loss, progress=progress,
+    progress_every=max(1, p["steps"] // 10),
 )
 if np.all(path.diverged_at >= 0):
     message = f"network {p['network']}: every run diverged (first non-finite steps {path.diverged_at.tolist()})"

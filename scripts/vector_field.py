@@ -19,15 +19,14 @@ rows = []
 for name, net in p["networks"].items():
     problem = erm_problem(stage.input("data", "dataset.npz"), net)
     train = load_arrays(stage.input(f"train_{name}", "trajectories.npz"))
-    crn = common_random_numbers(p, problem.n, p["batch_size"], "vector_field", name)
+    crn = common_random_numbers(p, problem, p["batch_size"], "vector_field", name)
     wanted = np.geomspace(1, train["steps"][-1], p["field"]["path_points"])
     picks = np.unique([0, *np.abs(train["steps"][:, None] - wanted[None]).argmin(axis=0), len(train["steps"]) - 1])
     for r in np.flatnonzero(train["diverged_at"] < 0):
         for k in picks:
             theta = torch.from_numpy(train["thetas"][k, r])
-            J = problem.per_sample_gradients(theta)
-            est = crn.estimate(J)
-            g = J.mean(dim=0).numpy()
+            est = crn.estimate(theta)
+            g = problem.per_sample_gradients(theta).mean(dim=0).numpy()
             norm = np.linalg.norm(est.mean)
             _, norm_se = est.project(est.mean / norm) if norm > 0 else (0.0, 0.0)
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import run_adam
+from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.schedule import geometric_grid, polynomial_schedule
 from replication.problems import erm_problem
 from replication.store import Stage, save_table, seed_for
@@ -23,8 +23,8 @@ for width, data in [(w, "clean") for w in p["widths"]] + [(max(p["widths"]), "co
     seed = seed_for(p["seed"], "width_sweep", width)
     path = run_adam(problem.net.init(p["seeds"], torch.Generator().manual_seed(seed)),
                     problem.stochastic_gradient(p["batch_size"], torch.Generator().manual_seed(seed + 1)), schedule,
-                    p["adam"]["alpha"], p["adam"]["beta"], p["adam"]["eps"], p["steps"],
-                    geometric_grid(p["steps"], p["record_points"]), loss=problem.loss)
+                    AdamHyper(**p["adam"]), p["steps"], record_steps=geometric_grid(p["steps"], p["record_points"]),
+                    loss=problem.loss)
     losses = path.losses.numpy()
     for run in range(p["seeds"]):
         for k, step in enumerate(path.steps):

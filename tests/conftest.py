@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from adam_ode.erm import MLP, ERMProblem, make_dataset
-from helpers import LONG, TINY, checksums, copy_repository, overlay, snakemake
+from helpers import LONG, TINY, UNTIL_FLOW, checksums, copy_repository, overlay, snakemake
 
 # Markers by file: `pytest -m unit` is the minute-long library suite; `make test` runs everything.
 MARKERS = {"test_workflow.py": "workflow", "test_faults.py": "faults", "test_cluster.py": "cluster"}
@@ -16,7 +16,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def tiny_reference(tmp_path_factory):
     """The tiny config run once locally on two cores: (repository, checksums of its results).
-    Tests may damage the repository; the checksums are taken before any can."""
+    Tests that change it work on a copy (helpers.copy_run)."""
     repo = copy_repository(tmp_path_factory.mktemp("reference"))
     snakemake(repo, "--cores", "2", *TINY)
     return repo, checksums(repo)
@@ -24,9 +24,11 @@ def tiny_reference(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def long_reference(tmp_path_factory):
-    """Checksums of the tiny config with LONG training (jobs long enough to be killed mid-run)."""
+    """Checksums of the tiny config with LONG training (jobs long enough to be killed mid-run): every
+    network's training and the flow stage. (`--until train flow` in one run trips Snakemake.)"""
     repo = copy_repository(tmp_path_factory.mktemp("long"))
-    snakemake(repo, "--cores", "2", *overlay(repo, "long.yaml", LONG))
+    for until in (["--until", "train"], UNTIL_FLOW):
+        snakemake(repo, "--cores", "2", *overlay(repo, "long.yaml", LONG), *until)
     return checksums(repo)
 
 

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 TINY = ["--configfile", "config/test.yaml"]
 LONG = {"train": {"steps": 8000}}  # an overlay of the tiny config whose training runs for seconds
+UNTIL_FLOW = ["--until", "flow"]  # the flow stage and what it needs: the kill tests stop it or training
 
 
 def copy_repository(dest: Path) -> Path:
@@ -22,6 +23,13 @@ def copy_repository(dest: Path) -> Path:
         if (ROOT / name).is_file() and not name.startswith("results/"):
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
+def copy_run(repo: Path, dest: Path) -> Path:
+    """A finished run elsewhere: the repository with its results and Snakemake's records (links
+    and modification times kept, so Snakemake finds nothing to do)."""
+    shutil.copytree(repo, dest, symlinks=True, dirs_exist_ok=True)
     return dest
 
 

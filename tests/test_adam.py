@@ -4,8 +4,9 @@ import torch
 
 from scipy.optimize import brentq
 
-from adam_ode.adam import run_adam, stationary_means
-from adam_ode.schedule import PolynomialSchedule, constant_schedule, geometric_grid, polynomial_schedule, training_times
+from adam_ode.adam import AdamHyper, run_adam, stationary_means
+from adam_ode.schedule import (PolynomialSchedule, constant_schedule, geometric_grid, polynomial_schedule,
+                               training_times, window_end)
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field import QuadraticCommonRandomNumbers
 from replication.stats import extrapolate_to_zero, mean_of
@@ -21,7 +22,7 @@ def test_run_adam_equals_torch_optim_adam_step_by_step(small_erm):
     indices = torch.randint(small_erm.n, (steps, runs, batch), generator=torch.Generator().manual_seed(1))
 
     path = run_adam(theta_0, lambda th, n: small_erm.minibatch_gradient(th, indices[n - 1]),
-                    schedule, alpha, beta, eps, steps)
+                    schedule, AdamHyper(alpha, beta, eps), steps)
 
     gammas = schedule(np.arange(1, steps + 1))
     for r in range(runs):
@@ -50,6 +51,15 @@ def test_schedule_and_training_times():
     assert np.all(constant_schedule(0.3)(n) == 0.3)
 
 
+def test_window_end_covers_the_flow_window_and_refuses_one_past_the_run():
+    t = training_times(constant_schedule(0.125), 10)  # t_n = n / 8, exact in binary
+    assert window_end(t, 2, 0.5) == 6  # t_6 = t_2 + 0.5
+    assert window_end(t, 2, 0.55) == 7  # the first step at or past t_2 + T
+    assert window_end(t, 0, 1.25) == 10  # the window may end on the last step
+    with pytest.raises(ValueError, match="runs past the last step"):
+        window_end(t, 5, 0.75)
+
+
 @pytest.mark.parametrize("rho", [0.0, -0.5, 1.5])
 def test_decaying_schedule_rejects_rho_outside_unit_interval(rho):
     with pytest.raises(ValueError, match="rho"):
@@ -64,7 +74,14 @@ def test_decaying_schedule_rejects_rho_outside_unit_interval(rho):
 def test_run_adam_rejects_bad_parameters(kwargs, name):
     args = dict(alpha=0.9, beta=0.999, eps=1e-8, n_steps=10) | kwargs
     with pytest.raises(ValueError, match=name):
-        run_adam(torch.zeros(1, 1), lambda th, n: th, PolynomialSchedule(0.1), **args)
+        hyper = AdamHyper(args["alpha"], args["beta"], args["eps"])
+        run_adam(torch.zeros(1, 1), lambda th, n: th, PolynomialSchedule(0.1), hyper, args["n_steps"])
+
+
+def test_adam_hyper_checks_every_run_of_a_sweep():
+    AdamHyper(0.9, np.array([0.9, 0.999]), 1e-8)
+    with pytest.raises(ValueError, match="sqrt\\(beta\\)"):
+        AdamHyper(0.9, np.array([0.999, 0.5]), 1e-8)  # the second run breaks alpha < sqrt(beta)
 
 
 def test_records_grid_losses_and_flags_divergence():
@@ -72,7 +89,8 @@ def test_records_grid_losses_and_flags_divergence():
     rng = np.random.default_rng(0)
     grid = geometric_grid(500, 12)
     path = run_adam(torch.zeros(4, 2, dtype=torch.float64), problem.stochastic_gradient(rng),
-                    polynomial_schedule(0.05, 10, 0.7), 0.9, 0.999, 1e-8, 500, grid, loss=problem.loss)
+                    polynomial_schedule(0.05, 10, 0.7), AdamHyper(0.9, 0.999, 1e-8), 500, record_steps=grid,
+                    loss=problem.loss)
     assert list(path.steps) == list(grid) and path.thetas.shape == (len(grid), 4, 2)
     assert path.times.shape == (len(grid), 4)
     np.testing.assert_allclose(path.losses[-1], problem.loss(path.thetas[-1]))
@@ -83,14 +101,14 @@ def test_records_grid_losses_and_flags_divergence():
         return torch.tensor([[float("inf") if n >= 7 else 1.0], [1.0]], dtype=theta.dtype)
 
     blown = run_adam(torch.zeros(2, 1, dtype=torch.float64), exploding,
-                     PolynomialSchedule(1.0), 0.9, 0.999, 1e-8, 10)
+                     PolynomialSchedule(1.0), AdamHyper(0.9, 0.999, 1e-8), 10)
     assert blown.diverged_at[0] == 7 and blown.diverged_at[1] == -1
     assert torch.isfinite(blown.thetas[-1, 1]).all()
 
 
 def test_final_window_average_equals_the_mean_of_every_recorded_step():
     problem = StochasticQuadratic(NoiseLaw("exponential", mean=1.0, scale=1.0), dim=3)
-    args = (torch.zeros(5, 3, dtype=torch.float64), polynomial_schedule(0.05, 10, 0.6), 0.9, 0.99, 1e-8, 400)
+    args = (torch.zeros(5, 3, dtype=torch.float64), polynomial_schedule(0.05, 10, 0.6), AdamHyper(0.9, 0.99, 1e-8), 400)
     every = run_adam(args[0], problem.stochastic_gradient(np.random.default_rng(3)), *args[1:])
     averaged = run_adam(args[0], problem.stochastic_gradient(np.random.default_rng(3)), *args[1:],
                         record_steps=[400], average_from=300)
@@ -106,11 +124,12 @@ def test_stationary_means_extrapolate_to_the_zero_of_f_not_the_critical_point():
     common-random-numbers field), far from E[X]."""
     law = NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1)
     problem = StochasticQuadratic(law, 1)
-    crn = QuadraticCommonRandomNumbers(problem, 0.9, 0.9, 1e-8, 20000, seed=3)
+    hyper = AdamHyper(0.9, 0.9, 1e-8)
+    crn = QuadraticCommonRandomNumbers(problem, hyper, n_samples=20000, seed=3)
     zero = brentq(lambda t: crn([t])[0], -5, 5, xtol=1e-12)
     gammas = [0.02, 0.01, 0.005, 0.0025]
-    means = stationary_means([zero], problem.stochastic_gradient(np.random.default_rng(4)), gammas, 64, 0.9, 0.9,
-                             1e-8, burn_in_steps=500, average_steps=4000)[:, :, 0]
+    means = stationary_means([zero], problem.stochastic_gradient(np.random.default_rng(4)), gammas, hyper, runs=64,
+                             burn_in_steps=500, average_steps=4000)[:, :, 0]
     fit = extrapolate_to_zero(gammas, [mean_of(m) for m in means])
     low, high = fit.intercept.interval(0.99)
     assert low - 3e-3 < zero < high + 3e-3, (zero, low, high)  # 3e-3: the zero's own Monte Carlo error

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from adam_ode.adam import AdamHyper
 from adam_ode.checks import lyapunov_derivative, noise_ratio, pl_ratio, polish_minimum, sphere_points, worst_direction
 from adam_ode.erm import ERMProblem, MLP, make_dataset
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
@@ -15,7 +16,7 @@ def test_pl_ratio_and_lyapunov_derivative_on_quadratics():
     theta = mu + np.array([0.2, -1.5, 3.0])
     g = theta - mu
     assert pl_ratio(g, 0.5 * g @ g) == pytest.approx(2.0, rel=1e-15)
-    crn = QuadraticCommonRandomNumbers(quad, 0.9, 0.999, eps, n_samples=4, seed=0)
+    crn = QuadraticCommonRandomNumbers(quad, AdamHyper(0.9, 0.999, eps), n_samples=4, seed=0)
     value, se = lyapunov_derivative(g, crn.estimate(g))
     assert value == pytest.approx(-(g**2 / (eps + np.abs(g))).sum(), rel=1e-12) and se == 0
 
@@ -25,7 +26,7 @@ def test_pl_ratio_and_lyapunov_derivative_on_quadratics():
     assert pl_ratio(noisy.gradient(theta), noisy.loss(theta)) == pytest.approx(
         (theta**2).sum() / (0.5 * (theta**2).sum() + 1.5 * 0.25))
     value, se = lyapunov_derivative(noisy.gradient(theta), QuadraticCommonRandomNumbers(
-        noisy, 0.9, 0.999, 1e-8, n_samples=500, seed=1).estimate(theta))
+        noisy, AdamHyper(0.9, 0.999, 1e-8), n_samples=500, seed=1).estimate(theta))
     assert value + 4 * se < 0 < se
 
 

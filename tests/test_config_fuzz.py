@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from helpers import set_key
 from replication.config import ConfigError, validate
+from replication.config_docs import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -28,23 +29,9 @@ DEFAULT = validate(yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 LARGE = 10**6
 
 
-def resolve(schema: dict) -> dict:
-    """The schema with its $ref and allOf parts merged (later parts narrow earlier ones)."""
-    if "$ref" in schema:
-        schema = {**SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[1]], **{k: v for k, v in schema.items() if k != "$ref"}}
-    for part in schema.get("allOf", []):
-        part = resolve(part)
-        if "properties" in part:
-            merged = dict(schema.get("properties", {}))
-            for name, sub in part["properties"].items():
-                merged[name] = {**resolve(merged.get(name, {})), **sub}
-            schema = {**schema, "properties": merged}
-    return schema
-
-
 def leaves(schema: dict, value, path=()):
     """(dotted key, leaf schema) for every leaf below ``schema`` that the default config sets."""
-    schema = resolve(schema)
+    schema = resolve(schema, SCHEMA["$defs"])
     if isinstance(value, dict):
         extra = schema.get("additionalProperties")
         for name, child in value.items():
@@ -63,7 +50,7 @@ FINITE = {"allow_nan": False, "allow_infinity": False}
 
 def inside(schema: dict) -> st.SearchStrategy:
     """Values inside a leaf's declared domain."""
-    schema = resolve(schema)
+    schema = resolve(schema, SCHEMA["$defs"])
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
     if "oneOf" in schema:
@@ -87,7 +74,7 @@ def inside(schema: dict) -> st.SearchStrategy:
 def outside(schema: dict) -> st.SearchStrategy:
     """Values outside a leaf's declared domain: the wrong type, a non-finite number, beyond a
     bound, not in an enum or pattern, or a list holding such a value."""
-    schema = resolve(schema)
+    schema = resolve(schema, SCHEMA["$defs"])
     wrong_type = st.sampled_from([[], {}, None]) | st.text(alphabet="xyz", min_size=1).map(lambda s: "x" + s)
     if "enum" in schema:
         return wrong_type | st.text(min_size=1).filter(lambda s: s not in schema["enum"])

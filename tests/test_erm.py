@@ -116,7 +116,7 @@ def test_conflicting_labels_set_a_loss_floor_that_training_reaches_but_not_beats
     assert conflicting.loss_floor == pytest.approx(2 / (3 * 8), rel=1e-14)
     f, df = conflicting.numpy_functions()
     thetas = conflicting.net.init(4, torch.Generator().manual_seed(1)).numpy()
-    best = min((polish_minimum(f, df, theta, 1e-20, 5000) for theta in thetas), key=lambda m: m.loss)
+    best = min((polish_minimum(f, df, theta, 1e-20, max_iter=5000) for theta in thetas), key=lambda m: m.loss)
     assert -1e-15 < best.loss - conflicting.loss_floor < 1e-10  # reached, and not beaten beyond rounding
     # On the minimum set the per-sample gradients of the conflicting points do not vanish.
     jac = conflicting.per_sample_gradients(torch.from_numpy(best.theta))

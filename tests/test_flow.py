@@ -3,7 +3,7 @@ import pytest
 from scipy.special import lambertw
 
 from adam_ode.flow import (deviation, euler_flow, flow_deviations, gradient_flow_field, integrate_flow,
-                           noiseless_adam_field)
+                           noiseless_flow_field)
 
 
 def noiseless_quadratic_solution(x0, eps, t):
@@ -14,7 +14,7 @@ def noiseless_quadratic_solution(x0, eps, t):
 def test_noiseless_quadratic_flow_matches_closed_form():
     mean, eps = np.array([1.0, -2.0]), 0.5
     theta_0 = mean + np.array([2.0, 0.7])
-    flow = integrate_flow(noiseless_adam_field(lambda th: th - mean, eps), theta_0, horizon=5.0)
+    flow = integrate_flow(noiseless_flow_field(lambda th: th - mean, eps), theta_0, horizon=5.0)
     t = np.linspace(0, 5, 41)
     exact = mean[:, None] + np.vstack([noiseless_quadratic_solution(x0, eps, t) for x0 in theta_0 - mean])
     np.testing.assert_allclose(flow.sol(t), exact, rtol=1e-6, atol=1e-8)
@@ -37,13 +37,13 @@ def test_euler_flow_follows_the_sliding_noiseless_solution():
     """eps = 1e-8: x' = -x/(eps+|x|) runs at speed 1 to the critical point and stays there."""
     mean = np.array([0.0, 1.0])
     theta_0 = np.array([0.3, 1.0 + 0.05])
-    path = euler_flow(noiseless_adam_field(lambda th: th - mean, 1e-8), theta_0, horizon=1.0, n_steps=4000)
+    path = euler_flow(noiseless_flow_field(lambda th: th - mean, 1e-8), theta_0, horizon=1.0, n_steps=4000)
     t = np.linspace(0, 1, 101)
     exact = mean[:, None] + np.sign(theta_0 - mean)[:, None] * np.clip(np.abs(theta_0 - mean)[:, None] - t, 0, None)
     assert np.abs(path.sol(t) - exact).max() <= 2 / 4000
     # and with a large eps it converges to the closed form at order one
     eps, x0 = 0.5, np.array([2.0])
-    errors = [np.abs(euler_flow(noiseless_adam_field(lambda th: th, eps), x0, 5.0, n).sol(t * 5)[0]
+    errors = [np.abs(euler_flow(noiseless_flow_field(lambda th: th, eps), x0, 5.0, n).sol(t * 5)[0]
                      - noiseless_quadratic_solution(2.0, eps, t * 5)).max() for n in (500, 1000)]
     assert errors[1] < 0.6 * errors[0] and errors[1] < 2e-3
 

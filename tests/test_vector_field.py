@@ -6,6 +6,7 @@ import pytest
 import torch
 from scipy.optimize import brentq
 
+from adam_ode.adam import AdamHyper
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field import (
     ERMCommonRandomNumbers, QuadraticCommonRandomNumbers, adam_field, erm_adam_field, field_bound,
@@ -37,7 +38,7 @@ def test_fast_erm_estimator_agrees_with_brute_force(small_erm, batch_size):
     for point in range(3):
         theta = small_erm.net.init(1, torch.Generator().manual_seed(100 + point))[0]
         J = small_erm.per_sample_gradients(theta).numpy()
-        fast = erm_adam_field(J, batch_size, ALPHA, BETA, EPS, n_samples=3000, seed=point)
+        fast = erm_adam_field(J, batch_size, AdamHyper(ALPHA, BETA, EPS), n_samples=3000, seed=point)
         mean, se = brute_force_field(J, batch_size, ALPHA, BETA, EPS, n_samples=600, seed=50 + point)
         z = np.abs(fast.mean - mean) / np.sqrt(fast.stderr**2 + se**2)
         assert z.max() <= 4, f"point {point}, M={batch_size}: max z = {z.max():.2f}"
@@ -49,13 +50,13 @@ def test_noiseless_problems_give_the_closed_form():
     g = np.array([0.3, -2.0, 1e-3, 0.0, 7.5])
     J = np.tile(g, (5, 1))  # every sample has the same gradient: no noise
     for batch_size in (1, 4):
-        est = erm_adam_field(J, batch_size, 0.9, 0.999, EPS, n_samples=64, seed=0)
+        est = erm_adam_field(J, batch_size, AdamHyper(0.9, 0.999, EPS), n_samples=64, seed=0)
         np.testing.assert_allclose(est.mean, noiseless_field(g, EPS), rtol=0, atol=1e-12)
         assert est.stderr.max() <= 1e-14
 
     quad = StochasticQuadratic(NoiseLaw("normal", mean=1.0, scale=0.0), dim=3)
     theta = np.array([0.0, 1.0, 4.0])
-    est = adam_field(quad.sample_gradients(theta), 0.9, 0.999, EPS, n_samples=8, seed=0)
+    est = adam_field(quad.sample_gradients(theta), AdamHyper(0.9, 0.999, EPS), n_samples=8, seed=0)
     np.testing.assert_allclose(est.mean, noiseless_field(theta - 1.0, EPS), rtol=0, atol=1e-12)
     assert np.all(est.stderr == 0)
 
@@ -66,11 +67,11 @@ def test_every_estimate_obeys_the_field_bound(small_erm):
         bound = field_bound(alpha, beta)
         theta = small_erm.net.init(1, torch.Generator().manual_seed(int(rng.integers(1000))))[0]
         J = small_erm.per_sample_gradients(theta).numpy()
-        est = erm_adam_field(J, batch_size, alpha, beta, EPS, n_samples=200, seed=1)
+        est = erm_adam_field(J, batch_size, AdamHyper(alpha, beta, EPS), n_samples=200, seed=1)
         assert np.abs(est.samples).max() <= bound, (alpha, beta)
     # Heavy-tailed noise pushes single sequences far from the mean.
     quad = StochasticQuadratic(NoiseLaw("lognormal", mean=0.0, scale=5.0, shape=2.0), dim=4)
-    est = adam_field(quad.sample_gradients(np.zeros(4)), 0.5, 0.3, EPS, n_samples=500, seed=2)
+    est = adam_field(quad.sample_gradients(np.zeros(4)), AdamHyper(0.5, 0.3, EPS), n_samples=500, seed=2)
     assert np.abs(est.samples).max() <= field_bound(0.5, 0.3)
 
 
@@ -79,15 +80,15 @@ def test_interpolating_point_has_zero_jacobian_and_zero_field(interpolating_erm)
     assert problem.loss(theta_star).item() == 0.0
     J = problem.per_sample_gradients(theta_star)
     assert torch.count_nonzero(J) == 0
-    est = erm_adam_field(J, 2, 0.9, 0.999, EPS, n_samples=16, seed=0)
+    est = erm_adam_field(J, 2, AdamHyper(0.9, 0.999, EPS), n_samples=16, seed=0)
     assert np.all(est.mean == 0) and np.all(est.stderr == 0)
 
 
 def test_truncation_bound_covers_the_truncation_error(small_erm):
     theta = small_erm.net.init(1, torch.Generator().manual_seed(7))[0]
     J = small_erm.per_sample_gradients(theta).numpy()
-    coarse = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=4000, seed=1, tol=0.05)
-    fine = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=4000, seed=2, tol=1e-9)
+    coarse = erm_adam_field(J, 2, AdamHyper(ALPHA, BETA, EPS), n_samples=4000, seed=1, tol=0.05)
+    fine = erm_adam_field(J, 2, AdamHyper(ALPHA, BETA, EPS), n_samples=4000, seed=2, tol=1e-9)
     assert coarse.n_terms[1] < fine.n_terms[1] / 5
     gap = np.abs(coarse.mean - fine.mean) - 4 * np.sqrt(coarse.stderr**2 + fine.stderr**2)
     assert gap.max() <= coarse.truncation_bound
@@ -95,32 +96,35 @@ def test_truncation_bound_covers_the_truncation_error(small_erm):
 
 
 def test_common_random_numbers(small_erm):
-    theta = small_erm.net.init(2, torch.Generator().manual_seed(3))
-    J0, J1 = (small_erm.per_sample_gradients(t).numpy() for t in theta)
-    crn = ERMCommonRandomNumbers(small_erm.n, 2, ALPHA, BETA, EPS, n_samples=130, seed=9)
-    crn_cv = ERMCommonRandomNumbers(small_erm.n, 2, ALPHA, BETA, EPS, n_samples=130, seed=9, control_variate=True)
-    for J in (J0, J1):
+    hyper = AdamHyper(ALPHA, BETA, EPS)
+    thetas = small_erm.net.init(2, torch.Generator().manual_seed(3))
+    crn = ERMCommonRandomNumbers(small_erm, 2, hyper, n_samples=130, seed=9)
+    crn_cv = ERMCommonRandomNumbers(small_erm, 2, hyper, n_samples=130, seed=9, control_variate=True)
+    for theta in thetas:
+        J = small_erm.per_sample_gradients(theta).numpy()
         for estimator, cv in ((crn, False), (crn_cv, True)):
-            direct = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=130, seed=9, control_variate=cv)
-            np.testing.assert_allclose(estimator.estimate(J).mean, direct.mean, rtol=1e-13, atol=1e-15)
-            np.testing.assert_allclose(estimator.estimate(J).stderr, direct.stderr, rtol=1e-13, atol=1e-15)
-    other_seed = erm_adam_field(J0, 2, ALPHA, BETA, EPS, n_samples=130, seed=10)
-    assert not np.allclose(other_seed.mean, crn.estimate(J0).mean)
+            direct = erm_adam_field(J, 2, hyper, n_samples=130, seed=9, control_variate=cv)
+            np.testing.assert_allclose(estimator.estimate(theta).mean, direct.mean, rtol=1e-13, atol=1e-15)
+            np.testing.assert_allclose(estimator.estimate(theta.numpy()).stderr, direct.stderr, rtol=1e-13, atol=1e-15)
+            np.testing.assert_array_equal(estimator(theta), estimator.estimate(theta).mean)
+    J0 = small_erm.per_sample_gradients(thetas[0]).numpy()
+    other_seed = erm_adam_field(J0, 2, hyper, n_samples=130, seed=10)
+    assert not np.allclose(other_seed.mean, crn(thetas[0]))
 
     quad = StochasticQuadratic(NoiseLaw("exponential", mean=1.0, scale=1.0), dim=2)
-    qcrn = QuadraticCommonRandomNumbers(quad, ALPHA, BETA, EPS, n_samples=3000, seed=4)
+    qcrn = QuadraticCommonRandomNumbers(quad, AdamHyper(ALPHA, BETA, EPS), n_samples=3000, seed=4)
     theta = np.array([0.3, 1.7])
-    generic = adam_field(quad.sample_gradients(theta), ALPHA, BETA, EPS, n_samples=3000, seed=5)
+    generic = adam_field(quad.sample_gradients(theta), AdamHyper(ALPHA, BETA, EPS), n_samples=3000, seed=5)
     est = qcrn.estimate(theta)
     z = np.abs(est.mean - generic.mean) / np.sqrt(est.stderr**2 + generic.stderr**2)
     assert z.max() <= 4
     # Same seed, same numbers: the generic estimator is deterministic in theta too.
-    again = adam_field(quad.sample_gradients(theta), ALPHA, BETA, EPS, n_samples=3000, seed=5)
+    again = adam_field(quad.sample_gradients(theta), AdamHyper(ALPHA, BETA, EPS), n_samples=3000, seed=5)
     assert np.array_equal(again.mean, generic.mean)
 
 
 def quadratic_zero(law, alpha, beta, seed, n_samples=400):
-    crn = QuadraticCommonRandomNumbers(StochasticQuadratic(law, 1), alpha, beta, EPS, n_samples, seed)
+    crn = QuadraticCommonRandomNumbers(StochasticQuadratic(law, 1), AdamHyper(alpha, beta, EPS), n_samples=n_samples, seed=seed)
     return brentq(lambda t: crn(np.array([t]))[0], law.mean - 10, law.mean + 10, xtol=1e-12)
 
 
@@ -167,24 +171,25 @@ def test_zero_shift_shrinks_with_one_minus_beta():
      ({"n_samples": 1}, "n_samples"), ({"J": np.array([[np.nan, 1.0]])}, "finite")],
 )
 def test_bad_input_is_rejected(kwargs, name):
-    args = dict(J=np.ones((3, 2)), batch_size=1, alpha=0.9, beta=0.999, eps=1e-8, n_samples=10, seed=0)
+    args = dict(J=np.ones((3, 2)), batch_size=1, alpha=0.9, beta=0.999, eps=1e-8, n_samples=10, seed=0) | kwargs
     with pytest.raises(ValueError, match=name):
-        erm_adam_field(**(args | kwargs))
+        hyper = AdamHyper(args.pop("alpha"), args.pop("beta"), args.pop("eps"))
+        erm_adam_field(hyper=hyper, **args)
 
 
 def test_generic_estimator_rejects_bad_input():
     quad = StochasticQuadratic(NoiseLaw("normal"), 1)
     with pytest.raises(ValueError, match="sqrt\\(beta\\)"):
-        adam_field(quad.sample_gradients(np.zeros(1)), 0.99, 0.9, EPS, 10, 0)
+        adam_field(quad.sample_gradients(np.zeros(1)), AdamHyper(0.99, 0.9, EPS), n_samples=10, seed=0)
     with pytest.raises(ValueError, match="non-finite"):
-        adam_field(lambda rng, n: np.full((n, 1), np.inf), 0.9, 0.99, EPS, 10, 0)
+        adam_field(lambda rng, n: np.full((n, 1), np.inf), AdamHyper(0.9, 0.99, EPS), n_samples=10, seed=0)
 
 
 def test_memory_budget_chunks_without_changing_the_result(small_erm):
     theta = small_erm.net.init(1, torch.Generator().manual_seed(8))[0]
     J = small_erm.per_sample_gradients(theta).numpy()
-    whole = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=300, seed=3)
-    tiny = erm_adam_field(J, 2, ALPHA, BETA, EPS, n_samples=300, seed=3, memory_budget=1)
+    whole = erm_adam_field(J, 2, AdamHyper(ALPHA, BETA, EPS), n_samples=300, seed=3)
+    tiny = erm_adam_field(J, 2, AdamHyper(ALPHA, BETA, EPS), n_samples=300, seed=3, memory_budget=1)
     np.testing.assert_array_equal(whole.samples, tiny.samples)
 
 
@@ -194,9 +199,10 @@ def test_an_estimate_larger_than_the_budget_is_chunked_not_killed(tmp_path):
     script = tmp_path / "big.py"
     script.write_text(
         "import resource, numpy as np\n"
+        "from adam_ode.adam import AdamHyper\n"
         "from adam_ode.vector_field import erm_adam_field\n"
         "J = np.random.default_rng(0).standard_normal((64, 20000))\n"
-        "f = erm_adam_field(J, 4, 0.9, 0.99, 1e-8, n_samples=200, seed=0, memory_budget=64 * 2**20)\n"
+        "f = erm_adam_field(J, 4, AdamHyper(0.9, 0.99, 1e-8), n_samples=200, seed=0, memory_budget=64 * 2**20)\n"
         "assert np.all(np.isfinite(f.mean))\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
     import subprocess
@@ -214,13 +220,13 @@ def test_mini_batch_quadratic_field_agrees_with_brute_force_and_shrinks_the_shif
     draws = quad.noise(np.random.default_rng(0), (200000, 1))
     assert abs(draws.mean() - 1.0) < 0.02 and abs(draws.var() - 9.0 / 4) < 0.05
     theta = np.array([0.2, 1.4])
-    est = QuadraticCommonRandomNumbers(quad, ALPHA, BETA, EPS, n_samples=3000, seed=1).estimate(theta)
-    generic = adam_field(quad.sample_gradients(theta), ALPHA, BETA, EPS, n_samples=3000, seed=2)
+    est = QuadraticCommonRandomNumbers(quad, AdamHyper(ALPHA, BETA, EPS), n_samples=3000, seed=1).estimate(theta)
+    generic = adam_field(quad.sample_gradients(theta), AdamHyper(ALPHA, BETA, EPS), n_samples=3000, seed=2)
     z = np.abs(est.mean - generic.mean) / np.sqrt(est.stderr**2 + generic.stderr**2)
     assert z.max() <= 4
 
     def shift(batch_size, seed):
-        crn = QuadraticCommonRandomNumbers(StochasticQuadratic(law, 1, batch_size), 0.9, 0.9, EPS, 1000, seed)
+        crn = QuadraticCommonRandomNumbers(StochasticQuadratic(law, 1, batch_size), AdamHyper(0.9, 0.9, EPS), n_samples=1000, seed=seed)
         return brentq(lambda t: crn(np.array([t]))[0], -9.0, 11.0, xtol=1e-12) - law.mean
 
     shifts = {m: np.mean([shift(m, s) for s in range(4)]) for m in (1, 4)}
@@ -234,13 +240,14 @@ def test_control_variate_keeps_the_mean_and_shrinks_the_error(small_erm):
     several-fold at beta = 0.999, and its 95% intervals cover a far more precise estimate."""
     theta = small_erm.net.init(1, torch.Generator().manual_seed(7))[0]
     J = small_erm.per_sample_gradients(theta).numpy()
-    plain = erm_adam_field(J, 2, 0.9, 0.999, EPS, n_samples=400, seed=1)
-    cv = erm_adam_field(J, 2, 0.9, 0.999, EPS, n_samples=400, seed=1, control_variate=True)
+    plain = erm_adam_field(J, 2, AdamHyper(0.9, 0.999, EPS), n_samples=400, seed=1)
+    cv = erm_adam_field(J, 2, AdamHyper(0.9, 0.999, EPS), n_samples=400, seed=1, control_variate=True)
     assert np.median(plain.stderr / cv.stderr) > 3
     mean, se = brute_force_field(J, 2, 0.9, 0.999, EPS, n_samples=150, seed=2)
     assert (np.abs(cv.mean - mean) / np.hypot(cv.stderr, se)).max() <= 4
-    reference = erm_adam_field(J, 2, 0.9, 0.999, EPS, n_samples=6000, seed=3, control_variate=True).mean
+    reference = erm_adam_field(J, 2, AdamHyper(0.9, 0.999, EPS), n_samples=6000, seed=3, control_variate=True).mean
     covered = [np.abs(est.mean - reference) <= 1.96 * est.stderr
-               for est in (erm_adam_field(J, 2, 0.9, 0.999, EPS, 200, seed, control_variate=True)
+               for est in (erm_adam_field(J, 2, AdamHyper(0.9, 0.999, EPS), n_samples=200, seed=seed,
+                                          control_variate=True)
                            for seed in range(10, 40))]
     assert 0.85 <= np.mean(covered) <= 0.99  # measured 0.968; near 1 the error bars would be too wide

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from helpers import ROOT, TINY, checksums, copy_repository, overlay, planned_jobs, set_key, snakemake
+from helpers import ROOT, TINY, checksums, copy_run, overlay, planned_jobs, set_key, snakemake
 from replication.config import validate
 from replication.config_docs import compare
 from replication.paper import FIGURES
@@ -30,10 +30,8 @@ def set_key_path(config: dict, dotted: str, value) -> None:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    repo = copy_repository(tmp_path_factory.mktemp("workflow"))
-    snakemake(repo, "--cores", "2", *TINY)
-    return repo
+def repo(tiny_reference, tmp_path_factory):
+    return copy_run(tiny_reference[0], tmp_path_factory.mktemp("workflow"))
 
 
 def test_full_run_produces_figures_claims_and_provenance(repo):
@@ -122,9 +120,10 @@ def test_style_change_reruns_only_figures(repo):
 
 def test_reverting_a_change_does_nothing(repo):
     # The overlays above were only dry runs; build one for real, then revert to the original.
-    snakemake(repo, "--cores", "2", *overlay(repo, "style.yaml", {"figures": {"dpi": 72}}))
+    change = {"claims": {"rate_tolerance": 0.2}}
+    snakemake(repo, "--cores", "2", *overlay(repo, "revert.yaml", change))
     assert planned_jobs(repo) == {}
-    assert planned_jobs(repo, *overlay(repo, "style.yaml", {"figures": {"dpi": 72}})) == {}
+    assert planned_jobs(repo, *overlay(repo, "revert.yaml", change)) == {}
 
 
 def test_touching_every_file_does_nothing(repo):
@@ -159,12 +158,16 @@ def test_comments_and_docstrings_anywhere_in_the_code_rerun_nothing(repo):
 
 
 def test_two_configs_share_results_without_clobbering(repo):
+    """A second config that differs in its claims thresholds: it reuses every computed stage, adds
+    its own claims, and overwrites nothing. (Configs with other seeds run side by side in
+    test_faults.)"""
     before = checksums(repo)
-    other = overlay(repo, "other.yaml", {"name": "other", "seed": 7})
+    other = overlay(repo, "other.yaml", {"name": "other", "claims": {"equivalence_margin": 0.3}})
+    assert set(planned_jobs(repo, *other)) == {"claims", "all"}
     snakemake(repo, "--cores", "2", *other)
     after = checksums(repo)
     assert all(after[name] == digest for name, digest in before.items())  # nothing overwritten
-    assert len(after) > len(before)
+    assert {name.split("/")[1] for name in set(after) - set(before)} == {"claims"}
     assert planned_jobs(repo) == {} and planned_jobs(repo, *other) == {}
     current = repo / "results" / "current"
     assert (current / "test" / "claims.csv").resolve() != (current / "other" / "claims.csv").resolve()

@@ -17,18 +17,27 @@ import torch
 from .schedule import PolynomialSchedule, constant_schedule
 
 
-def check_damping(alpha: float, beta: float, eps: float) -> None:
-    """Raise ValueError unless 0 <= alpha < sqrt(beta), 0 < beta < 1 and eps > 0."""
-    if not 0.0 < beta < 1.0:
-        raise ValueError(f"beta must lie in (0, 1), got beta={beta}")
-    if not 0.0 <= alpha < 1.0:
-        raise ValueError(f"alpha must lie in [0, 1), got alpha={alpha}")
-    if not alpha < math.sqrt(beta):
-        raise ValueError(
-            f"alpha must be < sqrt(beta), got alpha={alpha} >= sqrt(beta)={math.sqrt(beta):.6g}"
-        )
-    if not eps > 0.0:
-        raise ValueError(f"eps must be > 0, got eps={eps}")
+@dataclass(frozen=True, eq=False)
+class AdamHyper:
+    """Adam's momentum parameters and eps: 0 <= alpha < sqrt(beta), 0 < beta < 1, eps > 0.
+    ``alpha`` and ``beta`` may hold one value per run (arrays that broadcast), so sweeps batch."""
+
+    alpha: float | np.ndarray
+    beta: float | np.ndarray
+    eps: float
+
+    def __post_init__(self):
+        for alpha, beta in np.broadcast(self.alpha, self.beta):
+            if not 0.0 < beta < 1.0:
+                raise ValueError(f"beta must lie in (0, 1), got beta={beta}")
+            if not 0.0 <= alpha < 1.0:
+                raise ValueError(f"alpha must lie in [0, 1), got alpha={alpha}")
+            if not alpha < math.sqrt(beta):
+                raise ValueError(
+                    f"alpha must be < sqrt(beta), got alpha={alpha} >= sqrt(beta)={math.sqrt(beta):.6g}"
+                )
+        if not self.eps > 0.0:
+            raise ValueError(f"eps must be > 0, got eps={self.eps}")
 
 
 @dataclass
@@ -50,10 +59,9 @@ def run_adam(
     theta_0: torch.Tensor,
     stochastic_gradient: GradientOracle,
     schedule: PolynomialSchedule,
-    alpha: float | np.ndarray,
-    beta: float | np.ndarray,
-    eps: float,
+    hyper: AdamHyper,
     n_steps: int,
+    *,
     record_steps: np.ndarray | None = None,
     loss: Callable[[torch.Tensor], torch.Tensor] | None = None,
     progress: Callable[[int, torch.Tensor], None] | None = None,
@@ -64,14 +72,12 @@ def run_adam(
 
     ``stochastic_gradient(theta, n)`` returns G(Theta_{n-1}, X_n) for all runs, shape (R, d),
     and draws the noise X_n itself. ``schedule`` gives gamma_n (a scalar, or one per run);
-    ``alpha`` and ``beta`` are scalars or one value per run, so sweeps batch too.
+    ``hyper``'s alpha and beta are scalars or one value per run, so sweeps batch too.
     Records Theta_n (and ``loss(Theta_n)``) at ``record_steps`` (default: every step).
     ``progress(n, Theta_n)`` is called every ``progress_every`` steps (0: never).
     With ``average_from``, ``path.average`` is the mean of Theta_n over average_from <= n <= n_steps
     (Adam's limit estimated without recording every step).
     """
-    for a, b in np.broadcast(alpha, beta):
-        check_damping(float(a), float(b), eps)
     if n_steps < 1:
         raise ValueError(f"n_steps must be >= 1, got n_steps={n_steps}")
     theta = theta_0.detach().clone()
@@ -87,7 +93,9 @@ def run_adam(
     with np.errstate(over="ignore"):
         times = np.concatenate([np.zeros((1, runs)), np.cumsum(gammas, axis=0)])[steps]
     gammas_t = torch.tensor(gammas, dtype=theta.dtype)
-    alpha_t, beta_t = (torch.tensor(np.broadcast_to(x, runs), dtype=theta.dtype)[:, None] for x in (alpha, beta))
+    alpha_t, beta_t = (torch.tensor(np.broadcast_to(x, runs), dtype=theta.dtype)[:, None]
+                       for x in (hyper.alpha, hyper.beta))
+    eps = hyper.eps
 
     thetas = torch.empty((len(steps), runs, theta.shape[1]), dtype=theta.dtype)
     losses = torch.empty((len(steps), runs), dtype=theta.dtype) if loss is not None else None
@@ -134,8 +142,8 @@ def run_adam(
     return path
 
 
-def stationary_means(theta_0: np.ndarray, stochastic_gradient: GradientOracle, gammas, runs: int, alpha: float,
-                     beta: float, eps: float, burn_in_steps: int, average_steps: int) -> np.ndarray:
+def stationary_means(theta_0: np.ndarray, stochastic_gradient: GradientOracle, gammas, hyper: AdamHyper, *,
+                     runs: int, burn_in_steps: int, average_steps: int) -> np.ndarray:
     """Adam's stationary mean at each constant step size: ``runs`` runs per gamma from theta_0,
     all in one batch, each averaged over the ``average_steps`` steps after ``burn_in_steps``.
 
@@ -146,8 +154,8 @@ def stationary_means(theta_0: np.ndarray, stochastic_gradient: GradientOracle, g
     gammas = np.repeat(np.asarray(gammas, dtype=float), runs)
     theta = torch.as_tensor(np.asarray(theta_0, dtype=float)).expand(len(gammas), -1).clone()
     n_steps = burn_in_steps + average_steps
-    path = run_adam(theta, stochastic_gradient, constant_schedule(gammas), alpha, beta, eps, n_steps,
-                    np.array([n_steps]), average_from=burn_in_steps + 1)
+    path = run_adam(theta, stochastic_gradient, constant_schedule(gammas), hyper, n_steps,
+                    record_steps=np.array([n_steps]), average_from=burn_in_steps + 1)
     means = path.average.numpy().copy()
     means[path.diverged_at >= 0] = np.nan
     return means.reshape(-1, runs, means.shape[1])

@@ -50,7 +50,7 @@ class Minimum:
 
 
 def polish_minimum(loss: Callable[[np.ndarray], float], gradient: Callable[[np.ndarray], np.ndarray],
-                   theta_0: np.ndarray, tol: float, max_iter: int = 20000) -> Minimum:
+                   theta_0: np.ndarray, tol: float, *, max_iter: int = 20000) -> Minimum:
     """Polish theta_0 with L-BFGS in float64 until F <= tol (a point of the minimum set Z
     for an interpolating problem)."""
     result = minimize(loss, np.asarray(theta_0, dtype=float), jac=gradient, method="L-BFGS-B",

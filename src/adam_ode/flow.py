@@ -21,12 +21,13 @@ def gradient_flow_field(gradient: Field) -> Field:
     return lambda theta: -gradient(theta)
 
 
-def noiseless_adam_field(gradient: Field, eps: float) -> Field:
-    """theta -> -grad F / (eps + |grad F|): the Adam field when there is no noise."""
+def noiseless_flow_field(gradient: Field, eps: float) -> Field:
+    """theta -> -grad F / (eps + |grad F|): the Adam field when there is no noise
+    (``vector_field.noiseless_field`` at grad F(theta))."""
     return lambda theta: noiseless_field(gradient(theta), eps)
 
 
-def integrate_flow(field: Field, theta_0: np.ndarray, horizon: float, method: str = "RK45",
+def integrate_flow(field: Field, theta_0: np.ndarray, horizon: float, *, method: str = "RK45",
                    rtol: float = 1e-8, atol: float = 1e-10):
     """Solve Psi' = field(Psi), Psi_0 = theta_0 on [0, horizon] with scipy's solve_ivp.
 

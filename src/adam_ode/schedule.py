@@ -54,6 +54,17 @@ def training_times(schedule: PolynomialSchedule, n_steps: int) -> np.ndarray:
         return np.concatenate([zero, np.cumsum(gammas, axis=0)], axis=0)
 
 
+def window_end(times: np.ndarray, n: int, horizon: float) -> int:
+    """The first step m with t_m >= t_n + horizon, so that steps n..m cover the flow window
+    [t_n, t_n + horizon] of training times ``times`` (t_0, t_1, ...). Raises ValueError when the
+    window runs past the last step."""
+    end = int(np.searchsorted(times, times[n] + horizon))
+    if end == len(times):
+        raise ValueError(f"the window [t_n, t_n + {horizon:g}] from step n = {n} runs past the last step "
+                         f"(t = {times[-1]:.4g} there)")
+    return end
+
+
 def geometric_grid(n_steps: int, n_points: int) -> np.ndarray:
     """Distinct integer steps 0, ..., n_steps spaced roughly geometrically."""
     grid = np.unique(np.round(np.geomspace(1, n_steps, max(n_points - 1, 1))).astype(int))

@@ -31,6 +31,7 @@ theta-independent part of the sequences once.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -38,7 +39,8 @@ import numpy as np
 import torch
 from scipy.optimize import root
 
-from .adam import check_damping
+from .adam import AdamHyper
+from .erm import ERMProblem
 from .quadratic import StochasticQuadratic
 
 # Sequences that share one spawned generator; fixed so results never depend on chunking.
@@ -96,13 +98,12 @@ class FieldEstimate:
         return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
 
 
-def _check(alpha, beta, eps, n_samples):
-    check_damping(alpha, beta, eps)
+def _check(n_samples):
     if int(n_samples) != n_samples or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2, got n_samples={n_samples}")
 
 
-def _estimate(m, v, second_moment, alpha, beta, eps, k_alpha, k_beta, first_moment=None) -> FieldEstimate:
+def _estimate(m, v, second_moment, hyper: AdamHyper, k_alpha, k_beta, first_moment=None) -> FieldEstimate:
     """Combine per-sequence normalised sums m, v (S, d) into a FieldEstimate.
 
     With ``first_moment`` = E[G] (the exact mean of m, whose weights sum to 1), the
@@ -110,6 +111,7 @@ def _estimate(m, v, second_moment, alpha, beta, eps, k_alpha, k_beta, first_mome
     least squares: consistent (bias O(1/S)), with variance reduced by 1 / (1 - rho^2), rho the
     correlation of the value with m. The samples then need not obey the bound B.
     """
+    alpha, beta, eps = hyper.alpha, hyper.beta, hyper.eps
     root = np.sqrt(v)
     samples = -m / (eps + root)
     if first_moment is not None:
@@ -143,9 +145,8 @@ def _block_generators(seed: int, n_samples: int) -> Iterator[tuple[np.random.Gen
 
 def adam_field(
     sample_gradients: Callable[[np.random.Generator, int], np.ndarray],
-    alpha: float,
-    beta: float,
-    eps: float,
+    hyper: AdamHyper,
+    *,
     n_samples: int,
     seed: int,
     tol: float = 1e-6,
@@ -158,9 +159,9 @@ def adam_field(
     long as the sampler consumes them the same way at every theta.
     E[G^2] in the bias bound is estimated from the draws.
     """
-    _check(alpha, beta, eps, n_samples)
-    k_alpha, k_beta = truncation_lengths(alpha, beta, tol)
-    a, b = sum_weights(alpha, beta, k_alpha, k_beta)
+    _check(n_samples)
+    k_alpha, k_beta = truncation_lengths(hyper.alpha, hyper.beta, tol)
+    a, b = sum_weights(hyper.alpha, hyper.beta, k_alpha, k_beta)
     # The dimension, from a throwaway generator, so that chunk sizes depend on d alone.
     d = np.asarray(sample_gradients(np.random.default_rng(0), 1)).shape[1]
     ms, vs = [], []
@@ -181,13 +182,12 @@ def adam_field(
         ms.append(m)
         vs.append(v)
     return _estimate(
-        np.concatenate(ms), np.concatenate(vs), square_sum / count, alpha, beta, eps, k_alpha, k_beta
+        np.concatenate(ms), np.concatenate(vs), square_sum / count, hyper, k_alpha, k_beta
     )
 
 
 def _erm_index_sums(
-    n: int, batch_size: int, alpha: float, beta: float, k_alpha: int, k_beta: int,
-    n_samples: int, seed: int,
+    n: int, batch_size: int, hyper: AdamHyper, k_alpha: int, k_beta: int, n_samples: int, seed: int,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Per block of sequences: count weights w (s, N) and pair-count weights P (s, N, N).
 
@@ -195,7 +195,7 @@ def _erm_index_sums(
     m = w^T J and v_i = sum_{j,l} P_jl J_ji J_li, with w = sum_k a_k c_k / M and
     P = sum_k b_k c_k c_k^T / M^2. Indices are i.i.d. uniform, with replacement.
     """
-    a, b = sum_weights(alpha, beta, k_alpha, k_beta)
+    a, b = sum_weights(hyper.alpha, hyper.beta, k_alpha, k_beta)
     a_terms = np.repeat(a / batch_size, batch_size)
     step = max(1, _CHUNK_ELEMENTS // (_BLOCK * batch_size**2))
     for rng, size in _block_generators(seed, n_samples):
@@ -240,6 +240,11 @@ def _as_jacobian(jac) -> torch.Tensor:
     return jac
 
 
+def _check_batch_size(batch_size) -> None:
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size}")
+
+
 def _erm_second_moment(jac: torch.Tensor, batch_size: int) -> np.ndarray:
     """E[G^2] for the mini-batch mean of M i.i.d. uniform rows of J."""
     mean = jac.mean(dim=0)
@@ -247,7 +252,7 @@ def _erm_second_moment(jac: torch.Tensor, batch_size: int) -> np.ndarray:
 
 
 def erm_adam_field(
-    J, batch_size: int, alpha: float, beta: float, eps: float, n_samples: int, seed: int,
+    J, batch_size: int, hyper: AdamHyper, *, n_samples: int, seed: int,
     tol: float = 1e-6, memory_budget: int = MEMORY_BUDGET, control_variate: bool = False,
 ) -> FieldEstimate:
     """Estimate f(theta) for ERM with mini-batches of size M = ``batch_size``.
@@ -259,64 +264,71 @@ def erm_adam_field(
     ``control_variate``: subtract c (m - E[G]) with E[G] = mean of the rows of J (``_estimate``).
     """
     jac = _as_jacobian(J)
-    _check(alpha, beta, eps, n_samples)
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size}")
-    k_alpha, k_beta = truncation_lengths(alpha, beta, tol)
+    _check(n_samples)
+    _check_batch_size(batch_size)
+    k_alpha, k_beta = truncation_lengths(hyper.alpha, hyper.beta, tol)
     sums = [
         _erm_sums(w, p, jac, memory_budget)
-        for w, p in _erm_index_sums(jac.shape[0], batch_size, alpha, beta, k_alpha, k_beta, n_samples, seed)
+        for w, p in _erm_index_sums(jac.shape[0], batch_size, hyper, k_alpha, k_beta, n_samples, seed)
     ]
     return _estimate(
         np.concatenate([s[0] for s in sums]), np.concatenate([s[1] for s in sums]),
-        _erm_second_moment(jac, batch_size), alpha, beta, eps, k_alpha, k_beta,
+        _erm_second_moment(jac, batch_size), hyper, k_alpha, k_beta,
         jac.mean(dim=0).numpy() if control_variate else None,
     )
 
 
-class ERMCommonRandomNumbers:
-    """The ERM field estimator with its index sequences drawn once, for reuse at many theta.
+class CommonRandomNumbers(ABC):
+    """A field estimator whose random numbers are drawn once, at construction: theta -> estimate
+    is then deterministic and smooth, for root finders, ODE solvers and direction searches.
+    ``estimate(theta)`` returns the FieldEstimate, calling the object its mean."""
 
-    Holds w (S, N) and P (S, N, N): memory 8 S N^2 bytes. ``estimate(J)`` then costs
-    S N^2 d operations, with no new randomness. ``control_variate`` as in ``erm_adam_field``;
-    the fitted coefficients are smooth in J, so theta -> estimate stays smooth.
+    @abstractmethod
+    def estimate(self, theta) -> FieldEstimate: ...
+
+    def __call__(self, theta) -> np.ndarray:
+        return self.estimate(theta).mean
+
+
+class ERMCommonRandomNumbers(CommonRandomNumbers):
+    """The ERM field estimator with its index sequences drawn once, for reuse at many theta.
+    Holds w (S, N) and P (S, N, N): memory 8 S N^2 bytes. ``estimate(theta)`` then costs the
+    per-sample gradients and S N^2 d operations, with no new randomness. ``control_variate`` as
+    in ``erm_adam_field``; the fitted coefficients are smooth in J, so theta -> estimate stays
+    smooth.
     """
 
-    def __init__(self, n: int, batch_size: int, alpha: float, beta: float, eps: float,
-                 n_samples: int, seed: int, tol: float = 1e-6, memory_budget: int = MEMORY_BUDGET,
-                 control_variate: bool = False):
-        _check(alpha, beta, eps, n_samples)
+    def __init__(self, problem: ERMProblem, batch_size: int, hyper: AdamHyper, *, n_samples: int, seed: int,
+                 tol: float = 1e-6, memory_budget: int = MEMORY_BUDGET, control_variate: bool = False):
+        _check(n_samples)
+        _check_batch_size(batch_size)
+        self.problem, self.batch_size, self.hyper = problem, batch_size, hyper
         self.memory_budget, self.control_variate = memory_budget, control_variate
-        if int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size}")
-        self.batch_size, self.alpha, self.beta, self.eps = batch_size, alpha, beta, eps
-        self.n_terms = truncation_lengths(alpha, beta, tol)
-        blocks = list(_erm_index_sums(n, batch_size, alpha, beta, *self.n_terms, n_samples, seed))
+        self.n_terms = truncation_lengths(hyper.alpha, hyper.beta, tol)
+        blocks = list(_erm_index_sums(problem.n, batch_size, hyper, *self.n_terms, n_samples, seed))
         self.w = np.concatenate([w for w, _ in blocks])
         self.pairs = np.concatenate([p for _, p in blocks])
 
-    def estimate(self, J) -> FieldEstimate:
-        jac = _as_jacobian(J)
+    def estimate(self, theta) -> FieldEstimate:
+        jac = _as_jacobian(self.problem.per_sample_gradients(torch.as_tensor(theta, dtype=torch.float64)))
         m, v = _erm_sums(self.w, self.pairs, jac, self.memory_budget)
-        return _estimate(m, v, _erm_second_moment(jac, self.batch_size),
-                         self.alpha, self.beta, self.eps, *self.n_terms,
+        return _estimate(m, v, _erm_second_moment(jac, self.batch_size), self.hyper, *self.n_terms,
                          jac.mean(dim=0).numpy() if self.control_variate else None)
 
 
-class QuadraticCommonRandomNumbers:
+class QuadraticCommonRandomNumbers(CommonRandomNumbers):
     """The field of a ``StochasticQuadratic`` on fixed sequences, in closed form in theta.
-
     With G_k = theta - X_k, the normalised sums are m = theta - sum_k a_k X_k and
     v = theta^2 - 2 theta sum_k b_k X_k + sum_k b_k X_k^2, so three moments per sequence
     and component are stored and every evaluation costs O(S d).
     """
 
-    def __init__(self, problem: StochasticQuadratic, alpha: float, beta: float, eps: float,
-                 n_samples: int, seed: int, tol: float = 1e-6):
-        _check(alpha, beta, eps, n_samples)
-        self.problem, self.alpha, self.beta, self.eps = problem, alpha, beta, eps
-        self.n_terms = k_alpha, k_beta = truncation_lengths(alpha, beta, tol)
-        a, b = sum_weights(alpha, beta, k_alpha, k_beta)
+    def __init__(self, problem: StochasticQuadratic, hyper: AdamHyper, *, n_samples: int, seed: int,
+                 tol: float = 1e-6):
+        _check(n_samples)
+        self.problem, self.hyper = problem, hyper
+        self.n_terms = k_alpha, k_beta = truncation_lengths(hyper.alpha, hyper.beta, tol)
+        a, b = sum_weights(hyper.alpha, hyper.beta, k_alpha, k_beta)
         d = problem.dim
         mx, vx, vxx = [], [], []
         for rng, size in _block_generators(seed, n_samples):
@@ -337,12 +349,7 @@ class QuadraticCommonRandomNumbers:
         theta = np.asarray(theta, dtype=float)
         m = theta - self.mx
         v = np.maximum(theta**2 - 2 * theta * self.vx + self.vxx, 0.0)
-        return _estimate(m, v, self.problem.second_moment(theta),
-                         self.alpha, self.beta, self.eps, *self.n_terms)
-
-    def __call__(self, theta) -> np.ndarray:
-        """The common-random-numbers field theta -> mean estimate (for ODE solvers)."""
-        return self.estimate(theta).mean
+        return _estimate(m, v, self.problem.second_moment(theta), self.hyper, *self.n_terms)
 
 
 def field_zero(field: Callable[[np.ndarray], np.ndarray], theta_0: np.ndarray, tol: float = 1e-12) -> np.ndarray:

@@ -249,7 +249,7 @@ def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str]) -> list[dict]
         r0 = lyapunov_radius(sub, sizes[-1])
         bracket = (r0, radii[radii.index(r0) + 1] if radii.index(r0) + 1 < len(radii) else np.inf) if r0 else (0.0, radii[0])
         edge = worst[(worst["radius"] == radii[-1]) & (worst["batch_size"] == sizes[-1])]["normalised"]
-        censored = (f"; censored: holds up to the largest grid radius" + (
+        censored = ("; censored: holds up to the largest grid radius" + (
             f", where the worst-case search found a normalised derivative of at most {edge.max():.2f}" if len(edge) else "")
                     if r0 == radii[-1] else "")
         rows.append(_grid_row(

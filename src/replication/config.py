@@ -13,7 +13,7 @@ import jsonschema
 import numpy as np
 import yaml
 
-from adam_ode.schedule import polynomial_schedule, training_times
+from adam_ode.schedule import polynomial_schedule, training_times, window_end
 
 
 class ConfigError(ValueError):
@@ -65,8 +65,9 @@ def _non_finite(node, path=()):
     return None
 
 
-def validate(config: dict, schema_path) -> dict:
-    """Fill in defaults, check the schema and the cross-field conditions; returns ``config``."""
+def validate(config: dict, schema_path, *, palette: bool = True) -> dict:
+    """Fill in defaults, check the schema and the cross-field conditions; returns ``config``.
+    ``palette=False`` skips asking seaborn about figures.palette (importing it takes a second)."""
     # No key of the pipeline takes nan or an infinity, and range checks let both through.
     where = _non_finite(config)
     if where is not None:
@@ -80,6 +81,8 @@ def validate(config: dict, schema_path) -> dict:
             message = f"must not set {', '.join(map(repr, error.validator_value['required']))} here"
         raise ConfigError(f"config key '{_where(error.absolute_path)}': {message}")
     _cross_checks(config)
+    if palette:
+        _check_style(config["figures"])
     return config
 
 
@@ -140,7 +143,6 @@ def _cross_checks(c: dict) -> None:
     if any(s > q["steps"] for s in q["starts"]):
         raise ConfigError(f"config key 'quadratic_flow.starts': starts must be <= quadratic_flow.steps = {q['steps']}")
     _check_runs(c)
-    _check_style(c["figures"])
 
 
 def _check_runs(c: dict) -> None:
@@ -154,24 +156,27 @@ def _check_runs(c: dict) -> None:
     t = c["train"]
     with np.errstate(over="ignore"):  # a tiny n_0 overflows n / n_0: the step size is then 0, a legal limit
         times = training_times(polynomial_schedule(t["gamma_0"], t["n_0"], t["rho"]), t["steps"]).reshape(t["steps"] + 1, -1)
-    horizon = c["flow"]["horizon"]
-    for n in c["flow"]["starts"]:
-        if np.any(times[n] + horizon > times[-1]):
-            raise ConfigError(f"config key 'flow.horizon': the window [t_n, t_n + {horizon:g}] from flow.starts n = {n} "
-                              f"runs past the end of training (t at train.steps = {times[-1].min():.4g})")
+    try:
+        for run in times.T:
+            for n in c["flow"]["starts"]:
+                window_end(run, n, c["flow"]["horizon"])
+    except ValueError as error:
+        raise ConfigError(f"config key 'flow.horizon': {error} of training (train.steps = {t['steps']})") from None
     q = c["quadratic_flow"]
     with np.errstate(over="ignore"):
         times = training_times(polynomial_schedule(np.array([q["gamma_0"], *q["sweep_gamma_0"]]), q["n_0"], q["rho"]),
                                q["steps"])
-    for n in q["starts"]:
-        if times[n, 0] + q["horizon"] > times[-1, 0]:
-            raise ConfigError(f"config key 'quadratic_flow.horizon': the window from quadratic_flow.starts n = {n} runs "
-                              f"past quadratic_flow.steps (t = {times[-1, 0]:.4g} there)")
+    try:
+        for n in q["starts"]:
+            window_end(times[:, 0], n, q["horizon"])
+    except ValueError as error:
+        raise ConfigError(f"config key 'quadratic_flow.horizon': {error} (quadratic_flow.steps = {q['steps']})") from None
     for r, gamma_0 in enumerate(q["sweep_gamma_0"], start=1):
-        start = min(int(np.searchsorted(times[:, r], q["sweep_time"])), q["steps"])
-        if times[start, r] + q["horizon"] > times[-1, r]:
-            raise ConfigError(f"config key 'quadratic_flow.sweep_time': the sweep window at gamma_0 = {gamma_0:g} runs "
-                              f"past quadratic_flow.steps (t = {times[-1, r]:.4g} there)")
+        try:
+            window_end(times[:, r], min(int(np.searchsorted(times[:, r], q["sweep_time"])), q["steps"]), q["horizon"])
+        except ValueError as error:
+            raise ConfigError(f"config key 'quadratic_flow.sweep_time': at gamma_0 = {gamma_0:g}, {error} "
+                              f"(quadratic_flow.steps = {q['steps']})") from None
 
 
 def _check_style(figures: dict) -> None:

@@ -29,9 +29,17 @@ def _schema() -> dict:
     return yaml.safe_load(SCHEMA_PATH.read_text())
 
 
-def _resolve(schema: dict, defs: dict) -> dict:
+def resolve(schema: dict, defs: dict) -> dict:
+    """The schema with its $ref and allOf parts merged (later parts narrow earlier ones)."""
     if "$ref" in schema:
-        return {**defs[schema["$ref"].rsplit("/", 1)[1]], **{k: v for k, v in schema.items() if k != "$ref"}}
+        schema = {**defs[schema["$ref"].rsplit("/", 1)[1]], **{k: v for k, v in schema.items() if k != "$ref"}}
+    for part in schema.get("allOf", []):
+        part = resolve(part, defs)
+        if "properties" in part:
+            merged = dict(schema.get("properties", {}))
+            for name, sub in part["properties"].items():
+                merged[name] = {**resolve(merged.get(name, {}), defs), **sub}
+            schema = {**schema, "properties": merged}
     return schema
 
 
@@ -42,7 +50,7 @@ def _is_law(schema: dict) -> bool:
 def documented_keys(schema: dict, defs: dict, path=()):
     """(dotted key, schema) for every key a user sets: the leaves of the schema, where a list or
     a noise law counts as one key."""
-    schema = _resolve(schema, defs)
+    schema = resolve(schema, defs)
     extra = schema.get("additionalProperties")
     if "properties" in schema and not _is_law(schema):
         for name, sub in schema["properties"].items():
@@ -63,7 +71,7 @@ def _bound(schema: dict) -> str:
 
 def domain(schema: dict, defs: dict) -> str:
     """A key's domain in words, read from its schema (non-finite numbers are never allowed)."""
-    schema = _resolve(schema, defs)
+    schema = resolve(schema, defs)
     if _is_law(schema):
         # A law narrowed to some names (allOf: the law, then a name enum).
         names = [part["properties"]["name"]["enum"] for part in schema.get("allOf", [])
@@ -78,7 +86,7 @@ def domain(schema: dict, defs: dict) -> str:
         return " or ".join(domain(option, defs) for option in schema["oneOf"])
     kind = schema.get("type")
     if kind == "array":
-        items = _resolve(schema["items"], defs)
+        items = resolve(schema["items"], defs)
         inner = ("{" + ", ".join(f"{k}: {domain(v, defs)}" for k, v in items["properties"].items()) + "}"
                  if "properties" in items and "name" not in items["properties"] else domain(items, defs))
         return f"list of {inner}" + (f", at least {schema['minItems']}" if schema.get("minItems") else "")
@@ -149,7 +157,7 @@ def effects(config: dict | None = None) -> dict[str, tuple[list[str], list[str]]
     found = {}
     for key, sub in documented_keys(schema, schema["$defs"]):
         changed = copy.deepcopy(config)
-        _set(changed, key, _changed(_get(config, key), _resolve(sub, schema["$defs"]), config))
+        _set(changed, key, _changed(_get(config, key), resolve(sub, schema["$defs"]), config))
         found[key] = compare(config, changed, table)
     return found
 
@@ -160,7 +168,7 @@ def key_table() -> str:
     read = {key: readers for key, (readers, _) in effects().items()}
     lines = ["| key | meaning | domain | default | read by |", "|---|---|---|---|---|"]
     for key, sub in documented_keys(schema, schema["$defs"]):
-        resolved = _resolve(sub, schema["$defs"])
+        resolved = resolve(sub, schema["$defs"])
         meaning = (sub.get("description") or resolved.get("description", "")).replace("|", "\\|")
         default = json.dumps(_get(defaults, key)) if key != "networks" else ""
         stages = ", ".join(read[key]) or "none (it names the view `results/current/<name>/`)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .stats import CONTRADICTED, SUPPORTED, VERDICTS
+from .verdicts import CONTRADICTED, SUPPORTED, VERDICTS
 
 UNSTABLE = "unstable"
 

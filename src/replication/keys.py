@@ -65,7 +65,13 @@ def code_files(script: Path, src: Path, packages=("adam_ode", "replication")) ->
 def normalised_code(path: Path) -> str:
     """The code of a Python file without its comments, docstrings and layout (the source
     regenerated from its syntax tree), so that edits which cannot change what runs keep keys."""
-    tree = ast.parse(Path(path).read_text(), str(path))
+    return _normalised(Path(path).read_text(), str(path))
+
+
+@functools.lru_cache(maxsize=None)
+def _normalised(source: str, filename: str) -> str:
+    # Keyed by the source itself: every stage's digest normalises the same library modules.
+    tree = ast.parse(source, filename)
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             first = node.body[0] if node.body else None

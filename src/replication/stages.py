@@ -65,7 +65,8 @@ class StageTable:
                 {
                     "seed": C["seed"],
                     "network": net_name,
-                    **net,
+                    # What builds its ERM problem (replication.problems), not the overparametrized flag.
+                    **{k: net[k] for k in ("widths", "activation", "data")},
                     "adam": ADAM,
                     **C["train"],
                     "windows": {k: C["flow"][k] for k in ("starts", "horizon")},
@@ -240,7 +241,11 @@ class StageTable:
             "claims",
             {
                 "claims": C["claims"],
-                "networks": C["networks"],
+                # Which networks are claims and which are controls (claims.network_controls).
+                "networks": {
+                    name: {k: net[k] for k in ("data", "overparametrized")}
+                    for name, net in C["networks"].items()
+                },
                 "batch_size": C["train"]["batch_size"],
                 "gamma_limit_network": G["network"],
             },

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-SUPPORTED, CONTRADICTED, INCONCLUSIVE, UNDERPOWERED = "supported", "contradicted", "inconclusive", "underpowered"
-VERDICTS = (SUPPORTED, CONTRADICTED, INCONCLUSIVE, UNDERPOWERED)
+from .verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED, UNDERPOWERED
+
 DIFFERENCE_LEVEL, EQUIVALENCE_LEVEL = 0.95, 0.90
 
 

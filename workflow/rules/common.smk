@@ -16,8 +16,11 @@ from replication.stages import StageTable
 from replication.view import refresh_view
 from replication.workdir import require_writable
 
+# A cluster job reads this file again; the main process has checked the palette (seaborn
+# takes a second to import) and owns the report's summary and the results view.
+MAIN = workflow.is_main_process
 try:
-    validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml", palette=MAIN)
 except ConfigError as error:
     sys.exit(f"Invalid configuration: {error}")
 
@@ -34,12 +37,19 @@ def stage_spec(stage):
     return lambda wildcards: STAGES[stage][wildcards.key]
 
 
-def upstream_provenance(stage):
-    """Input function: the provenance.json of every upstream instance."""
-    return lambda wildcards: {
-        name: f"{path}/provenance.json"
-        for name, path in STAGES[stage][wildcards.key]["upstream"].items()
-    }
+def upstream_files(stage):
+    """Input function: the files of every upstream instance, its data files (STAGE_RULES, in
+    stages.smk) and its provenance.json."""
+
+    def files(wildcards):
+        upstream = STAGES[stage][wildcards.key]["upstream"]
+        return {
+            name: [f"{path}/{f}" for f in STAGE_RULES[Path(path).parent.name][0]]
+            + [f"{path}/provenance.json"]
+            for name, path in upstream.items()
+        }
+
+    return files
 
 
 def out(stage, *files):
@@ -120,7 +130,8 @@ def dashboard_summary():
 
 
 # The report's landing page (workflow/report/workflow.rst) quotes it; only the report reads it.
-config["dashboard_summary"] = dashboard_summary()
+if MAIN:
+    config["dashboard_summary"] = dashboard_summary()
 
 
 def current_view():
@@ -149,5 +160,7 @@ def update_current_view():
 
 # Reverting a change runs no job, so the view is also refreshed whenever this config's
 # results are all present.
-if all((Path(RESULTS) / target).exists() for target in current_view().values()):
+if MAIN and all(
+    (Path(RESULTS) / target).exists() for target in current_view().values()
+):
     update_current_view()

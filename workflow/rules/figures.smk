@@ -6,7 +6,7 @@ for figure in PAPER_FIGURES:
         name:
             figure.script
         input:
-            unpack(upstream_provenance("figures")),
+            unpack(upstream_files("figures")),
         output:
             pdf=report(
                 f"{RESULTS}/figures/{{key}}/{figure.name}.pdf",

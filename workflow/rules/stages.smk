@@ -27,7 +27,7 @@ for stage, (files, mem_mb, minutes) in STAGE_RULES.items():
         name:
             stage
         input:
-            unpack(upstream_provenance(stage)),
+            unpack(upstream_files(stage)),
         output:
             stage_outputs(stage, files),
         log:
