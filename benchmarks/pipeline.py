@@ -40,14 +40,15 @@ def timed(command: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def declared_resources() -> dict[str, dict[str, int]]:
-    """rule -> {mem_mb, runtime} at the first attempt, read from the rule files."""
-    declared = {}
-    for path in (ROOT / "workflow" / "rules").glob("*.smk"):
-        for rule, body in re.findall(r"^rule (\w+):\n((?:[ \t].*\n|\n)*)", path.read_text(), re.M):
-            found = dict(re.findall(r"(mem_mb|runtime)=per_attempt\((\d+)\)", body))
-            if found:
-                declared[rule] = {name: int(value) for name, value in found.items()}
+def declared_resources(snakemake: str, repo: Path) -> dict[str, dict[str, int]]:
+    """stage -> {mem_mb, runtime} at the first attempt, as Snakemake plans every job (a forced dry
+    run); the fig_* rules write to the one figures stage, so it gets their largest declaration."""
+    plan = subprocess.run([snakemake, "-n", "--forceall"], cwd=repo, capture_output=True, text=True, check=True).stdout
+    declared: dict[str, dict[str, int]] = {}
+    for rule, block in re.findall(r"^(?:local)?rule (\w+):\n(.*?)(?=^\S|\Z)", plan, re.M | re.S):
+        stage = "figures" if rule.startswith("fig_") else rule
+        for name, value in re.findall(r"\b(mem_mb|runtime)=(\d+)", block):
+            declared.setdefault(stage, {})[name] = max(int(value), declared.get(stage, {}).get(name, 0))
     return declared
 
 
@@ -69,6 +70,7 @@ def main() -> None:
         rows += [{"measure": "snakemake -n on a finished run", "seconds": dry},
                  {"measure": "cache-hit make run", "seconds": cached},
                  {"measure": "speed-up --cores 1 -> --cores 2 (ratio)", "seconds": walls[1] / walls[2]}]
+        declared = declared_resources(snakemake, repo)
         jobs = []
         for tsv in (repo / "results" / "benchmarks").glob("*/*.tsv"):
             row = pd.read_csv(tsv, sep="\t").iloc[-1]
@@ -79,10 +81,6 @@ def main() -> None:
     table = pd.DataFrame(rows)
     write_table(table, "pipeline")
 
-    declared = declared_resources()
-    # Every fig_* rule writes to the one figures stage: take the largest declaration.
-    declared["figures"] = {name: max(v[name] for k, v in declared.items() if k.startswith("fig_"))
-                           for name in ("mem_mb", "runtime")}
     memory = jobs.groupby("stage").agg(max_rss_mb=("max_rss_mb", "max"), max_seconds=("seconds", "max"),
                                        jobs=("key", "count")).reset_index()
     memory["declared_mem_mb"] = [declared[s]["mem_mb"] for s in memory["stage"]]

@@ -14,7 +14,8 @@ import torch
 from adam_ode.adam import AdamHyper, stationary_means
 from adam_ode.checks import polish_minimum
 from adam_ode.erm import MLP, ERMProblem, make_dataset
-from adam_ode.vector_field import ERMCommonRandomNumbers, field_zero
+from adam_ode.vector_field.erm import ERMCommonRandomNumbers
+from adam_ode.vector_field.estimate import field_zero
 from replication.store import Stage, save_table, seed_for
 
 torch.set_num_threads(snakemake.threads)

@@ -16,7 +16,8 @@ from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times, window_end
 from adam_ode.flow import euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_flow_field
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
-from adam_ode.vector_field import QuadraticCommonRandomNumbers, field_zero
+from adam_ode.vector_field.estimate import field_zero
+from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 from replication.store import Stage, save_arrays, save_table, seed_for
 
 torch.set_num_threads(snakemake.threads)

@@ -17,7 +17,7 @@ from scipy.optimize import brentq
 from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.schedule import constant_schedule
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
-from adam_ode.vector_field import QuadraticCommonRandomNumbers
+from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 from replication.store import Stage, save_table, seed_for
 
 torch.set_num_threads(snakemake.threads)

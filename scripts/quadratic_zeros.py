@@ -9,7 +9,7 @@ from scipy.optimize import brentq
 
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.adam import AdamHyper
-from adam_ode.vector_field import QuadraticCommonRandomNumbers
+from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 from replication.store import Stage, save_table, seed_for
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])

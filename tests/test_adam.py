@@ -8,7 +8,7 @@ from adam_ode.adam import AdamHyper, run_adam, stationary_means
 from adam_ode.schedule import (PolynomialSchedule, constant_schedule, geometric_grid, polynomial_schedule,
                                training_times, window_end)
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
-from adam_ode.vector_field import QuadraticCommonRandomNumbers
+from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 from replication.stats import extrapolate_to_zero, mean_of
 
 

@@ -6,7 +6,7 @@ from adam_ode.adam import AdamHyper
 from adam_ode.checks import lyapunov_derivative, noise_ratio, pl_ratio, polish_minimum, sphere_points, worst_direction
 from adam_ode.erm import ERMProblem, MLP, make_dataset
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
-from adam_ode.vector_field import QuadraticCommonRandomNumbers
+from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 
 
 def test_pl_ratio_and_lyapunov_derivative_on_quadratics():

@@ -33,10 +33,13 @@ def test_code_files_follow_imports_transitively_within_the_packages(tmp_path):
 
 def test_the_project_stages_hash_the_modules_they_import():
     files = {p.relative_to(ROOT).as_posix() for p in code_files(ROOT / "scripts" / "lyapunov_pl.py", ROOT / "src")}
-    assert {"src/adam_ode/checks.py", "src/replication/estimators.py", "src/adam_ode/vector_field.py"} <= files
+    assert {"src/adam_ode/checks.py", "src/replication/estimators.py", "src/adam_ode/vector_field/erm.py"} <= files
     assert "src/replication/claims.py" not in files
+    assert "src/adam_ode/vector_field/quadratic.py" not in files  # one estimator's edit reruns only its stages
     training = {p.relative_to(ROOT).as_posix() for p in code_files(ROOT / "scripts" / "train.py", ROOT / "src")}
-    assert "src/adam_ode/vector_field.py" not in training  # training does not rerun when an estimator changes
+    assert not any("vector_field" in name for name in training)  # training does not rerun when an estimator changes
+    quadratic = {p.relative_to(ROOT).as_posix() for p in code_files(ROOT / "scripts" / "quadratic_zeros.py", ROOT / "src")}
+    assert "src/adam_ode/vector_field/quadratic.py" in quadratic and "src/adam_ode/vector_field/erm.py" not in quadratic
 
 
 def test_comments_docstrings_and_layout_keep_the_digest_code_changes_do_not(tmp_path):

@@ -8,10 +8,10 @@ from scipy.optimize import brentq
 
 from adam_ode.adam import AdamHyper
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
-from adam_ode.vector_field import (
-    ERMCommonRandomNumbers, QuadraticCommonRandomNumbers, adam_field, erm_adam_field, field_bound,
-    noiseless_field,
-)
+from adam_ode.vector_field.erm import ERMCommonRandomNumbers, erm_adam_field
+from adam_ode.vector_field.estimate import field_bound, noiseless_field
+from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
+from adam_ode.vector_field.sampled import adam_field
 
 ALPHA, BETA, EPS = 0.9, 0.99, 1e-8
 
@@ -200,7 +200,7 @@ def test_an_estimate_larger_than_the_budget_is_chunked_not_killed(tmp_path):
     script.write_text(
         "import resource, numpy as np\n"
         "from adam_ode.adam import AdamHyper\n"
-        "from adam_ode.vector_field import erm_adam_field\n"
+        "from adam_ode.vector_field.erm import erm_adam_field\n"
         "J = np.random.default_rng(0).standard_normal((64, 20000))\n"
         "f = erm_adam_field(J, 4, AdamHyper(0.9, 0.99, 1e-8), n_samples=200, seed=0, memory_budget=64 * 2**20)\n"
         "assert np.all(np.isfinite(f.mean))\n"

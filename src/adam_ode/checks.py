@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 from scipy.optimize import minimize
 
-from .vector_field import FieldEstimate
+from .vector_field.estimate import FieldEstimate
 
 
 def pl_ratio(gradient: np.ndarray, excess: float) -> float:

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from .vector_field import noiseless_field
+from .vector_field.estimate import noiseless_field
 
 Field = Callable[[np.ndarray], np.ndarray]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adam_ode.adam import AdamHyper
 from adam_ode.erm import ERMProblem
-from adam_ode.vector_field import ERMCommonRandomNumbers
+from adam_ode.vector_field.erm import ERMCommonRandomNumbers
 
 from .store import seed_for
 
