@@ -21,6 +21,9 @@ def test_keys_reach_only_the_stages_that_read_them():
     assert found["field.path_points"] == (["vector_field"], ["figures", "vector_field"])
     assert "quadratic_zeros" not in found["adam.beta"][1] and "quadratic_adam" not in found["adam.beta"][1]
     assert "train" not in found["lyapunov.momenta"][1]
+    # Training builds a network's problem, not its claim/control role; claims read only that role.
+    assert "train" not in found["networks.<name>.overparametrized"][1]
+    assert "claims" not in found["networks.<name>.widths"][0] and "claims" in found["networks.<name>.widths"][1]
     assert found["name"] == ([], [])  # only the view's name
     assert found["stability.replicates"] == (["stability"], ["stability"])
     # Every computing key reruns something; a rerun always includes its readers.
