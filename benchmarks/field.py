@@ -57,8 +57,8 @@ def burn_in(beta: float) -> int:
     return math.ceil(3 / (1 - beta))
 
 
-def chain_average(J: np.ndarray, beta: float, steps: int, seed: int, control_variate: bool,
-                  burn: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def chain_average(J: np.ndarray, beta: float, steps: int, seed: int, control_variate: bool
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """The stationary-chain peer: m_k = alpha m + (1 - alpha) G_k, v_k = beta v + (1 - beta) G_k^2
     at the fixed theta, CHAINS chains started at m = E[G], v = E[G^2] and burnt in, then
     -m / (eps + sqrt(v)) averaged over ``steps`` steps; the error bar is the spread of the chain
@@ -70,7 +70,7 @@ def chain_average(J: np.ndarray, beta: float, steps: int, seed: int, control_var
     m = np.tile(mean, (CHAINS, 1))
     v = np.tile(mean**2 + ((J**2).mean(axis=0) - mean**2) / M, (CHAINS, 1))
     values, ms = np.zeros_like(m), np.zeros_like(m)
-    burn = burn_in(beta) if burn is None else burn
+    burn = burn_in(beta)
     for k in range(burn + steps):
         g = J[rng.integers(0, J.shape[0], (CHAINS, M))].mean(axis=1)
         m *= ALPHA
