@@ -21,7 +21,7 @@ from replication.store import Stage, load_arrays, save_table, seed_for
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
-table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
+table = stage.tables("lyapunov", "lyapunov_pl.csv")
 table = table[(table["alpha"] == p["adam"]["alpha"]) & (table["beta"] == p["adam"]["beta"])]
 schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
 rows = []

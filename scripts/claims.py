@@ -15,13 +15,12 @@ controls = network_controls(stage.params["networks"])
 # F5 compares the minimum set with an underparametrized critical point.
 overparametrized = [name for name, net in stage.params["networks"].items() if net["overparametrized"]]
 quadratic_flow = pd.read_csv(stage.input("quadratic_flow", "deviation.csv"))
-lyapunov = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
+lyapunov = stage.tables("lyapunov", "lyapunov_pl.csv")
 # The PL and noise ratios do not depend on (alpha, beta): one copy, at the random directions.
 random = lyapunov[lyapunov["search"] == "random"]
 random = random[(random[["alpha", "beta"]] == random[["alpha", "beta"]].iloc[0]).all(axis=1)]
 capture = pd.read_csv(stage.input("capture", "capture.csv"))
-network_flows = pd.concat([pd.read_csv(stage.input(name, "deviation.csv")) for name in stage.upstream
-                           if name.startswith("flow_")])
+network_flows = stage.tables("flow", "deviation.csv")
 # F1: on the quadratic the flows have different limits, so D along training decides; on the
 # networks every flow ends on the minimum set, so only the step-size sweep from far starts does.
 rows = (

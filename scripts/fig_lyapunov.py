@@ -1,7 +1,6 @@
 """F4: where F is a Lyapunov function of the Adam flow near the minimum set, over (r, M)."""
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
 from replication.figures import apply_style, save_figure
@@ -11,7 +10,7 @@ from replication.store import Stage
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
 apply_style(p)
-table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
+table = stage.tables("lyapunov", "lyapunov_pl.csv")
 # Significantly negative: the upper end of the 95% interval of grad F . f is below 0.
 table["negative"] = below_zero(table["derivative"], table["derivative_se"], table["derivative_n"])
 table = table[table["search"] == "random"]  # the worst-case directions are quoted in the claims

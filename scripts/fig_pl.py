@@ -2,7 +2,6 @@
 the noise ratio E|G|^2 / |grad F|^2 of inequality (17) (maximum over directions), against r."""
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
 from replication.figures import apply_style, log_axes, save_figure
@@ -11,7 +10,7 @@ from replication.store import Stage
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
 apply_style(p)
-table = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
+table = stage.tables("lyapunov", "lyapunov_pl.csv")
 # Both ratios do not depend on (alpha, beta): one copy, at the random directions.
 table = table[table["search"] == "random"]
 table = table[(table[["alpha", "beta"]] == table[["alpha", "beta"]].iloc[0]).all(axis=1)]

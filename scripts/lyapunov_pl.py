@@ -1,10 +1,10 @@
-"""Stage lyapunov_pl: grad F . f (with its SE), |grad F|^2 / (F - inf F) and the noise ratio
-C = E|G|^2 / |grad F|^2 of inequality (17) at theta* + r u.
+"""Stage lyapunov_pl, one job per network: grad F . f (with its SE), |grad F|^2 / (F - inf F) and the
+noise ratio C = E|G|^2 / |grad F|^2 of inequality (17) at theta* + r u.
 
-theta* runs over the polished points of every network (the minimum set Z for the
-overparametrized ones, critical points with F > 0 for the controls), r over the radii, u over
+theta* runs over the network's polished points (the minimum set Z for an overparametrized
+network, critical points with F > 0 for a control), r over the radii, u over
 random unit directions, and (alpha, beta, M) over the momentum pairs and mini-batch sizes.
-At the first polished points of each overparametrized network, worst-case directions: a few
+At the first polished points of an overparametrized network, worst-case directions: a few
 optimiser steps maximising the normalised derivative grad F . f / (|grad F| |f|) over the
 sphere, from the random direction where it was largest (common random numbers make the
 objective smooth), at the smallest radius for every (alpha, beta, M) (the limit r -> 0, where
@@ -45,7 +45,7 @@ def measure(problem, crns, theta):
               "pl_ratio": pl_ratio(g, excess) if excess > 0 else np.nan}
     out = {}
     for (alpha, beta, m), crn in crns.items():
-        est = crn.estimate(theta)
+        est = crn.at_jacobian(J)
         deriv, se = lyapunov_derivative(g, est)
         fnorm = float(np.linalg.norm(est.mean))
         out[alpha, beta, m] = {**common, "derivative": deriv, "derivative_se": se, "derivative_n": len(est.samples),
@@ -59,38 +59,38 @@ def estimators(problem, name, *labels):
                                              momenta={"alpha": a, "beta": b}) for a, b, m in settings}
 
 
-for name, net in p["networks"].items():
-    problem = erm_problem(stage.input("data", "dataset.npz"), net)
-    minima = load_arrays(stage.input(f"minima_{name}", "minima.npz"))
-    keep = np.flatnonzero(minima["on_minimum_set"] if net["overparametrized"] else np.ones(len(minima["losses"]), bool))
-    searched = keep[:p["worst_case_points"]] if net["overparametrized"] and p["worst_case_steps"] > 0 else []
-    crns = estimators(problem, name)
-    checks = estimators(problem, name, "check") if len(searched) else {}  # only the searches use them
-    rng = np.random.default_rng(seed_for(p["seed"], "lyapunov_pl", name, "directions"))
-    for i in keep:
-        center = minima["thetas"][i]
-        points = sphere_points(center, radii, p["directions"], rng)
-        base = {"network": name, "overparametrized": net["overparametrized"], "minimum": int(i),
-                "center_loss": float(minima["losses"][i])}
-        worst = []
-        for ri, radius in enumerate(radii):
-            measured = [measure(problem, crns, theta) for theta in points[ri]]
-            rows += [{**base, "radius": radius, "direction": u, "search": "random", "alpha": a, "beta": b,
-                      "batch_size": m, **values} for u, at in enumerate(measured) for (a, b, m), values in at.items()]
-            for key in sorted(s for r, s in searches if r == radius) if i in searched else ():
-                start = int(np.argmax([at[key]["normalised"] for at in measured]))
-                # A search looks for a point with grad F . f > 0; where a random direction already is one, it starts there.
-                d, se, n = np.array([[at[key][c] for c in ("derivative", "derivative_se", "derivative_n")]
-                                     for at in measured]).T
-                found_already = below_zero(-d, se, n).any()
-                u = worst_direction(lambda d: measure(problem, {key: crns[key]}, center + radius * d)[key]["normalised"],
-                                    points[ri][start] - center, 0 if found_already else p["worst_case_steps"])
-                found = measure(problem, {key: checks[key]}, center + radius * u)[key]
-                worst.append(found["normalised"])
-                rows.append({**base, "radius": radius, "direction": start, "search": "worst", "alpha": key[0],
-                             "beta": key[1], "batch_size": key[2], **found})
-        stage.log(f"network {name} point {i}: {len(radii)} radii x {p['directions']} directions x "
-                  f"{len(settings)} (alpha, beta, M)" + (f"; {len(worst)} worst-case searches, largest normalised "
-                                                         f"derivative (fresh sequences) {max(worst):.3f}" if worst else ""))
+name = p["network"]
+problem = erm_problem(stage.input("data", "dataset.npz"), p)  # the network's keys sit at the top level
+minima = load_arrays(stage.input("minima", "minima.npz"))
+keep = np.flatnonzero(minima["on_minimum_set"] if p["overparametrized"] else np.ones(len(minima["losses"]), bool))
+searched = keep[:p["worst_case_points"]] if p["overparametrized"] and p["worst_case_steps"] > 0 else []
+crns = estimators(problem, name)
+checks = estimators(problem, name, "check") if len(searched) else {}  # only the searches use them
+rng = np.random.default_rng(seed_for(p["seed"], "lyapunov_pl", name, "directions"))
+for i in keep:
+    center = minima["thetas"][i]
+    points = sphere_points(center, radii, p["directions"], rng)
+    base = {"network": name, "overparametrized": p["overparametrized"], "minimum": int(i),
+            "center_loss": float(minima["losses"][i])}
+    worst = []
+    for ri, radius in enumerate(radii):
+        measured = [measure(problem, crns, theta) for theta in points[ri]]
+        rows += [{**base, "radius": radius, "direction": u, "search": "random", "alpha": a, "beta": b,
+                  "batch_size": m, **values} for u, at in enumerate(measured) for (a, b, m), values in at.items()]
+        for key in sorted(s for r, s in searches if r == radius) if i in searched else ():
+            start = int(np.argmax([at[key]["normalised"] for at in measured]))
+            # A search looks for a point with grad F . f > 0; where a random direction already is one, it starts there.
+            d, se, n = np.array([[at[key][c] for c in ("derivative", "derivative_se", "derivative_n")]
+                                 for at in measured]).T
+            found_already = below_zero(-d, se, n).any()
+            u = worst_direction(lambda d: measure(problem, {key: crns[key]}, center + radius * d)[key]["normalised"],
+                                points[ri][start] - center, 0 if found_already else p["worst_case_steps"])
+            found = measure(problem, {key: checks[key]}, center + radius * u)[key]
+            worst.append(found["normalised"])
+            rows.append({**base, "radius": radius, "direction": start, "search": "worst", "alpha": key[0],
+                         "beta": key[1], "batch_size": key[2], **found})
+    stage.log(f"network {name} point {i}: {len(radii)} radii x {p['directions']} directions x "
+              f"{len(settings)} (alpha, beta, M)" + (f"; {len(worst)} worst-case searches, largest normalised "
+                                                     f"derivative (fresh sequences) {max(worst):.3f}" if worst else ""))
 save_table(stage.output("lyapunov_pl.csv"), pd.DataFrame(rows))
 stage.finish()

@@ -25,8 +25,9 @@ for name, net in p["networks"].items():
     for r in np.flatnonzero(train["diverged_at"] < 0):
         for k in picks:
             theta = torch.from_numpy(train["thetas"][k, r])
-            est = crn.estimate(theta)
-            g = problem.per_sample_gradients(theta).mean(dim=0).numpy()
+            J = problem.per_sample_gradients(theta)
+            est = crn.at_jacobian(J)
+            g = J.mean(dim=0).numpy()
             norm = np.linalg.norm(est.mean)
             _, norm_se = est.project(est.mean / norm) if norm > 0 else (0.0, 0.0)
             with np.errstate(divide="ignore", invalid="ignore"):

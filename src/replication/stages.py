@@ -92,17 +92,23 @@ class StageTable:
             },
             [("data", "data", DATA)] + _trained,
         )
-        LYAPUNOV = add(
-            "lyapunov_pl",
-            {
-                "adam": {"eps": ADAM["eps"]},  # alpha and beta: lyapunov.momenta
-                "field": ESTIMATOR,
-                "seed": C["seed"],
-                "networks": C["networks"],
-                **C["lyapunov"],
-            },
-            [("data", "data", DATA)] + _minima,
-        )
+        # One Lyapunov job per network: they run side by side, and a network's change reruns its own.
+        LYAPUNOV = {
+            net_name: add(
+                "lyapunov_pl",
+                {
+                    "adam": {"eps": ADAM["eps"]},  # alpha and beta: lyapunov.momenta
+                    "field": ESTIMATOR,
+                    "seed": C["seed"],
+                    "network": net_name,
+                    **net,
+                    **C["lyapunov"],
+                },
+                [("data", "data", DATA), ("minima", "minima", MINIMA[net_name])],
+            )
+            for net_name, net in C["networks"].items()
+        }
+        _lyapunov = [(f"lyapunov_{n}", "lyapunov_pl", k) for n, k in LYAPUNOV.items()]
         # One flow job per network on clean data (the conflicting-label data set is the control of
         # the minimum-set claims F4 and F6): the flow integrations are the longest stage.
         FLOW = {
@@ -190,7 +196,7 @@ class StageTable:
                 "batch_size": C["train"]["batch_size"],
                 **C["capture"],
             },
-            [("data", "data", DATA), ("lyapunov", "lyapunov_pl", LYAPUNOV)] + _minima,
+            [("data", "data", DATA)] + _lyapunov + _minima,
         )
         WIDTHS = add(
             "width_sweep",
@@ -215,8 +221,8 @@ class StageTable:
                 ("field", "vector_field", FIELD_PATH),
                 ("gamma_limit", "gamma_limit", GAMMA_LIMIT),
             ],
-            "F4_lyapunov": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
-            "F5_pl": [("lyapunov", "lyapunov_pl", LYAPUNOV)],
+            "F4_lyapunov": _lyapunov,
+            "F5_pl": _lyapunov,
             "F6_capture": [
                 ("capture", "capture", CAPTURE),
                 ("widths", "width_sweep", WIDTHS),
@@ -253,13 +259,13 @@ class StageTable:
                 ("zeros", "quadratic_zeros", QUAD_ZEROS),
                 ("adam", "quadratic_adam", QUAD_ADAM),
                 ("gamma_limit", "gamma_limit", GAMMA_LIMIT),
-                ("lyapunov", "lyapunov_pl", LYAPUNOV),
                 ("quadratic_flow", "quadratic_flow", QUAD_FLOW),
                 ("capture", "capture", CAPTURE),
                 ("widths", "width_sweep", WIDTHS),
                 ("rates", "quadratic_rates", RATES),
             ]
             + _flows
+            + _lyapunov
             + _trained,
         )
         return {"stages": registered, "figures": FIGURES, "claims": CLAIMS}

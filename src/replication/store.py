@@ -112,6 +112,14 @@ class Stage:
     def input(self, name: str, filename: str) -> Path:
         return Path(self.upstream[name]) / filename
 
+    def tables(self, prefix: str, filename: str):
+        """One pandas table from the CSV files of the upstream instances named prefix_<network>, one per
+        network."""
+        import pandas as pd  # here, not at the top: the workflow imports this module, and pandas is slow to load
+
+        return pd.concat([pd.read_csv(self.input(name, filename)) for name in self.upstream
+                          if name.startswith(f"{prefix}_")], ignore_index=True)
+
     def output(self, filename: str) -> Path:
         """Path of one output file; remembered for the checksums."""
         self.files.append(filename)

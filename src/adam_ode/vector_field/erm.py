@@ -10,21 +10,53 @@ import torch
 
 from ..adam import AdamHyper
 from ..erm import ERMProblem
-from .estimate import (BLOCK, CHUNK_ELEMENTS, CommonRandomNumbers, FieldEstimate, block_generators, check_samples,
-                       combine, sum_weights, truncation_lengths)
+from .estimate import (BLOCK, CHUNK_ELEMENTS, CONTROL_SAMPLES, FOLDS, CommonRandomNumbers, FieldEstimate, block_generators,
+                       check_samples, combine, control_means, sum_weights, truncation_lengths)
 
-# Default bytes for the (sequences, N, d) temporary of the ERM estimators.
-MEMORY_BUDGET = 256 * 2**20
+
+def _pair_index(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs j <= l of N sample indices, row-major: N (N + 1) / 2 of them."""
+    return np.triu_indices(n)
+
+
+def _pair_weights(idx: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """The pair weights p (s, N (N + 1) / 2) of sum_k b_k c_k c_k^T for the index chunk ``idx``
+    (s, L, M) with weights b (L,): its upper triangle, the off-diagonal entries doubled (it is
+    symmetric). By counting the M (M + 1) / 2 unordered index pairs of every batch, or, where that
+    costs more (8 M (M + 1) > N^2, measured), as C^T diag(b) C with the dense counts C (s, L, N).
+    Either way the same numbers."""
+    size, length, batch_size = idx.shape
+    upper, lower = _pair_index(n)
+    if 8 * batch_size * (batch_size + 1) <= n * n:
+        first, second = np.triu_indices(batch_size)
+        weights = np.outer(b, np.where(first == second, 1.0, 2.0)).ravel()
+        full = np.empty((size, n * n))
+        # Sequence by sequence: the temporaries stay in cache and share one weight row (3x faster).
+        for row, batches in enumerate(idx):
+            x, y = batches[:, first], batches[:, second]
+            full[row] = np.bincount((np.minimum(x, y) * n + np.maximum(x, y)).ravel(), weights=weights, minlength=n * n)
+        return full.reshape(size, n, n)[:, upper, lower]
+    out = torch.zeros(size, n, n, dtype=torch.float64)
+    step = max(1, CHUNK_ELEMENTS // (size * n))
+    for start in range(0, length, step):
+        part = idx[:, start:start + step]
+        flat = (np.arange(size * part.shape[1]).reshape(size, -1, 1) * n + part).ravel()
+        counts = torch.from_numpy(np.bincount(flat, minlength=size * part.shape[1] * n).reshape(size, -1, n)
+                                  .astype(np.float64))
+        out += torch.bmm((counts * torch.from_numpy(b[start:start + step])[None, :, None]).transpose(1, 2), counts)
+    full = out.numpy()
+    return np.where(upper == lower, 1.0, 2.0) * full[:, upper, lower]
 
 
 def _erm_index_sums(
     n: int, batch_size: int, hyper: AdamHyper, k_alpha: int, k_beta: int, n_samples: int, seed: int,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Per block of sequences: count weights w (s, N) and pair-count weights P (s, N, N).
+    """Per block of sequences: count weights w (s, N) and pair-count weights p (s, N (N + 1) / 2).
 
     With G_k = c_k^T J / M (c_k the counts of batch k), the normalised sums are exactly
-    m = w^T J and v_i = sum_{j,l} P_jl J_ji J_li, with w = sum_k a_k c_k / M and
-    P = sum_k b_k c_k c_k^T / M^2. Indices are i.i.d. uniform, with replacement.
+    m = w^T J and v_i = sum_{j,l} P_jl J_ji J_li = sum_{j<=l} p_jl J_ji J_li, with
+    w = sum_k a_k c_k / M, P = sum_k b_k c_k c_k^T / M^2 and p its upper triangle, the
+    off-diagonal entries doubled. Indices are i.i.d. uniform, with replacement.
     """
     a, b = sum_weights(hyper.alpha, hyper.beta, k_alpha, k_beta)
     a_terms = np.repeat(a / batch_size, batch_size)
@@ -34,32 +66,30 @@ def _erm_index_sums(
         head = rng.integers(0, n, (size, k_alpha, batch_size))
         w = np.zeros((size, n))
         np.add.at(w, (rows, head.reshape(size, -1)), a_terms[None, :])
-        pairs = np.zeros(size * n * n)
+        pairs = np.zeros((size, n * (n + 1) // 2))
         for start in range(0, k_beta, step):
             stop = min(k_beta, start + step)
             # The v-tail beyond K_alpha is independent of the m-sum: fresh indices.
             tail = rng.integers(0, n, (size, max(0, stop - max(start, k_alpha)), batch_size))
-            idx = np.concatenate([head[:, start:k_alpha], tail], axis=1)
-            flat = rows[:, :, None, None] * n * n + idx[..., :, None] * n + idx[..., None, :]
-            weights = np.broadcast_to(
-                np.repeat(b[start:stop] / batch_size**2, batch_size**2), (size, flat[0].size)
-            )
-            pairs += np.bincount(flat.ravel(), weights=weights.ravel(), minlength=pairs.size)
-        yield w, pairs.reshape(size, n, n)
+            idx = np.concatenate([head[:, start:min(stop, k_alpha)], tail], axis=1)
+            pairs += _pair_weights(idx, b[start:stop] / batch_size**2, n)
+        yield w, pairs
 
 
-def _erm_sums(w: np.ndarray, pairs: np.ndarray, jac: torch.Tensor,
-              memory_budget: int) -> tuple[np.ndarray, np.ndarray]:
-    """m = w J and v_i = sum_jl P_jl J_ji J_li per sequence, in chunks of sequences whose
-    (chunk, N, d) temporary fits in ``memory_budget`` bytes."""
+def _erm_sums(w: np.ndarray, pairs: np.ndarray, jac: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """m = w J and v = p K, K the (N (N + 1) / 2, d) products J_j * J_l of the pairs j <= l:
+    two matrix products, K built in fixed chunks of pairs (so the numbers never depend on memory).
+    Both (S, d), stored component-major (transposed), the layout the control-variate fit reads."""
     n, d = jac.shape
-    chunk = max(1, memory_budget // (8 * n * d))
-    m = torch.from_numpy(w) @ jac
-    v = torch.empty_like(m)
-    for start in range(0, len(pairs), chunk):
-        p_t = torch.from_numpy(pairs[start : start + chunk])
-        v[start : start + chunk] = (jac[None] * torch.matmul(p_t, jac)).sum(dim=1)
-    return m.numpy(), v.clamp_min(0.0).numpy()
+    upper, lower = (torch.from_numpy(i) for i in _pair_index(n))
+    step = max(1, CHUNK_ELEMENTS // d)
+    p = torch.from_numpy(pairs)
+    m = jac.T @ torch.from_numpy(w).T
+    v = torch.zeros_like(m)
+    for start in range(0, len(upper), step):
+        rows = slice(start, start + step)
+        v += (jac[upper[rows]] * jac[lower[rows]]).T @ p[:, rows].T
+    return m.numpy().T, v.clamp_min(0.0).numpy().T
 
 
 def _as_jacobian(jac) -> torch.Tensor:
@@ -76,62 +106,75 @@ def _check_batch_size(batch_size) -> None:
         raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size}")
 
 
-def _erm_second_moment(jac: torch.Tensor, batch_size: int) -> np.ndarray:
-    """E[G^2] for the mini-batch mean of M i.i.d. uniform rows of J."""
-    mean = jac.mean(dim=0)
-    return (mean**2 + (jac.pow(2).mean(dim=0) - mean**2) / batch_size).numpy()
+def _batch_moments(jac: torch.Tensor, batch_size: int) -> np.ndarray:
+    """E[G^r], r = 1..4 (4, d), for G the mean of M i.i.d. uniform rows of J: the cumulants of the
+    mean are kappa_r / M^(r-1), those of one row from its central moments."""
+    rows = jac.numpy()
+    mean = rows.mean(axis=0)
+    c2, c3, c4 = (((rows - mean) ** r).mean(axis=0) for r in (2, 3, 4))
+    k1, k2, k3, k4 = mean, c2 / batch_size, c3 / batch_size**2, (c4 - 3 * c2**2) / batch_size**3
+    return np.stack([k1, k2 + k1**2, k3 + 3 * k2 * k1 + k1**3, k4 + 4 * k3 * k1 + 3 * k2**2 + 6 * k2 * k1**2 + k1**4])
+
+
+def _estimate(w, pairs, jac: torch.Tensor, batch_size: int, hyper: AdamHyper, n_terms, control_variate: bool):
+    m, v = _erm_sums(w, pairs, jac)
+    raw = _batch_moments(jac, batch_size)
+    return combine(m, v, raw[1], hyper, *n_terms, control_means(raw, hyper, *n_terms) if control_variate else None)
+
+
+def _check_controls(n_samples, control_variate: bool) -> None:
+    if control_variate and n_samples < CONTROL_SAMPLES:
+        raise ValueError(f"n_samples must be >= {CONTROL_SAMPLES} with the control variates (their coefficients are "
+                         f"fitted per component on {FOLDS - 1} of {FOLDS} folds), got n_samples={n_samples}")
 
 
 def erm_adam_field(
     J, batch_size: int, hyper: AdamHyper, *, n_samples: int, seed: int,
-    tol: float = 1e-6, memory_budget: int = MEMORY_BUDGET, control_variate: bool = False,
+    tol: float = 1e-6, control_variate: bool = False,
 ) -> FieldEstimate:
     """Estimate f(theta) for ERM with mini-batches of size M = ``batch_size``.
 
     ``J`` is the (N, d) matrix of per-sample gradients grad l_j(theta). Exact in
     distribution: the same value per sequence as the plain estimator, computed through
-    count and pair-count weights (see ``_erm_index_sums``), streamed block by block;
-    temporaries are chunked to ``memory_budget`` bytes, which does not change the result.
-    ``control_variate``: subtract c (m - E[G]) with E[G] = mean of the rows of J (``_estimate``).
+    count and pair-count weights (see ``_erm_index_sums``), streamed block by block.
+    ``control_variate``: the control variates (m, v, m^2, m v, v^2) with their exact means
+    (``estimate.combine``; the moments of G from J).
     """
     jac = _as_jacobian(J)
     check_samples(n_samples)
     _check_batch_size(batch_size)
-    k_alpha, k_beta = truncation_lengths(hyper.alpha, hyper.beta, tol)
-    sums = [
-        _erm_sums(w, p, jac, memory_budget)
-        for w, p in _erm_index_sums(jac.shape[0], batch_size, hyper, k_alpha, k_beta, n_samples, seed)
-    ]
-    return combine(
-        np.concatenate([s[0] for s in sums]), np.concatenate([s[1] for s in sums]),
-        _erm_second_moment(jac, batch_size), hyper, k_alpha, k_beta,
-        jac.mean(dim=0).numpy() if control_variate else None,
-    )
+    _check_controls(n_samples, control_variate)
+    n_terms = truncation_lengths(hyper.alpha, hyper.beta, tol)
+    blocks = list(_erm_index_sums(jac.shape[0], batch_size, hyper, *n_terms, n_samples, seed))
+    return _estimate(np.concatenate([w for w, _ in blocks]), np.concatenate([p for _, p in blocks]), jac,
+                     batch_size, hyper, n_terms, control_variate)
 
 
 class ERMCommonRandomNumbers(CommonRandomNumbers):
     """The ERM field estimator with its index sequences drawn once, for reuse at many theta.
-    Holds w (S, N) and P (S, N, N): memory 8 S N^2 bytes. ``estimate(theta)`` then costs the
-    per-sample gradients and S N^2 d operations, with no new randomness. ``control_variate`` as
-    in ``erm_adam_field``; the fitted coefficients are smooth in J, so theta -> estimate stays
-    smooth.
+    Holds w (S, N) and the pair weights (S, N (N + 1) / 2): memory 4 S N^2 bytes.
+    ``estimate(theta)`` then costs the per-sample gradients and S N^2 d / 2 multiply-adds, with no
+    new randomness. ``control_variate`` as in ``erm_adam_field``; the fitted coefficients are
+    smooth in J, so theta -> estimate stays smooth.
     """
 
     def __init__(self, problem: ERMProblem, batch_size: int, hyper: AdamHyper, *, n_samples: int, seed: int,
-                 tol: float = 1e-6, memory_budget: int = MEMORY_BUDGET, control_variate: bool = False):
+                 tol: float = 1e-6, control_variate: bool = False):
         check_samples(n_samples)
         _check_batch_size(batch_size)
+        _check_controls(n_samples, control_variate)
         self.problem, self.batch_size, self.hyper = problem, batch_size, hyper
-        self.memory_budget, self.control_variate = memory_budget, control_variate
+        self.control_variate = control_variate
         self.n_terms = truncation_lengths(hyper.alpha, hyper.beta, tol)
         blocks = list(_erm_index_sums(problem.n, batch_size, hyper, *self.n_terms, n_samples, seed))
         self.w = np.concatenate([w for w, _ in blocks])
         self.pairs = np.concatenate([p for _, p in blocks])
 
     def estimate(self, theta) -> FieldEstimate:
-        jac = _as_jacobian(self.problem.per_sample_gradients(torch.as_tensor(theta, dtype=torch.float64)))
-        m, v = _erm_sums(self.w, self.pairs, jac, self.memory_budget)
-        return combine(m, v, _erm_second_moment(jac, self.batch_size), self.hyper, *self.n_terms,
-                         jac.mean(dim=0).numpy() if self.control_variate else None)
+        return self.at_jacobian(self.problem.per_sample_gradients(torch.as_tensor(theta, dtype=torch.float64)))
 
-
+    def at_jacobian(self, J) -> FieldEstimate:
+        """The estimate at the theta whose per-sample gradients are ``J`` (N, d), for callers that
+        already hold them."""
+        return _estimate(self.w, self.pairs, _as_jacobian(J), self.batch_size, self.hyper, self.n_terms,
+                         self.control_variate)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
+import torch
 from scipy.optimize import root
 
 from ..adam import AdamHyper
@@ -17,6 +18,9 @@ from ..adam import AdamHyper
 BLOCK = 64
 # Elements per temporary array; fixed for the same reason.
 CHUNK_ELEMENTS = 1 << 22
+# The control variates (m, v, m^2, m v, v^2) and the folds their coefficients are cross-fitted on (``combine``).
+# With 20 sequences, 15 stand behind every fit of five coefficients and an intercept.
+CONTROLS, FOLDS, CONTROL_SAMPLES = 5, 4, 20
 
 
 def field_bound(alpha: float, beta: float) -> float:
@@ -71,23 +75,66 @@ def check_samples(n_samples):
         raise ValueError(f"n_samples must be an integer >= 2, got n_samples={n_samples}")
 
 
-def combine(m, v, second_moment, hyper: AdamHyper, k_alpha, k_beta, first_moment=None) -> FieldEstimate:
+def control_means(raw: np.ndarray, hyper: AdamHyper, k_alpha: int, k_beta: int) -> np.ndarray:
+    """The exact means of the controls (m, v, m^2, m v, v^2), shape (5, d), from the raw moments
+    E[G^r], r = 1..4 (``raw``, shape (4, d)) of one step's gradient.
+
+    Every G_k is an independent copy of G and the kept weights sum to one, so with
+    A = sum a_k^2, C = sum a_k b_k and D = sum b_k^2:
+    E m = E G, E v = E G^2, E m^2 = A E G^2 + (1 - A) (E G)^2,
+    E m v = C E G^3 + (1 - C) E G E G^2, E v^2 = D E G^4 + (1 - D) (E G^2)^2.
+    """
+    mu1, mu2, mu3, mu4 = raw
+    a, b = sum_weights(hyper.alpha, hyper.beta, k_alpha, k_beta)
+    sq_a, cross, sq_b = a @ a, a @ b[:k_alpha], b @ b
+    return np.stack([mu1, mu2, sq_a * mu2 + (1 - sq_a) * mu1**2, cross * mu3 + (1 - cross) * mu1 * mu2,
+                     sq_b * mu4 + (1 - sq_b) * mu2**2])
+
+
+def _cross_fitted(values: np.ndarray, m: np.ndarray, v: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """values - c (X - E X) per component, X the controls (m, v, m^2, m v, v^2) and E X their exact
+    ``means`` (5, d), c fitted by least squares (with an intercept) on the other FOLDS of the
+    sequences (consecutive blocks; the sequences are i.i.d.). A value's coefficients never saw its
+    own sequence, so every corrected value keeps the mean exactly and their spread is an honest
+    error bar. The normal equations are scaled to unit diagonal, and a ridge of 1e-10 keeps c
+    finite and smooth in the data when controls are constant or collinear (a constant column gets
+    c = 0)."""
+    # Per component, the design (1 + 5, S) with an intercept row, then batched matrix products over
+    # d. Component-major arrays (the ERM sums' layout) are not copied.
+    mt, vt, yt = (torch.from_numpy(np.ascontiguousarray(a.T)) for a in (m, v, values))  # (d, S)
+    e = torch.from_numpy(means)[..., None]
+    z = torch.empty(mt.shape[0], 1 + CONTROLS, mt.shape[1], dtype=mt.dtype)
+    z[:, 0] = 1.0
+    for j, control in enumerate((mt, vt, mt * mt, mt * vt, vt * vt)):
+        torch.sub(control, e[j], out=z[:, 1 + j])
+    bounds = [len(values) * f // FOLDS for f in range(FOLDS + 1)]
+    folds = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    gram = torch.stack([z[..., f] @ z[..., f].transpose(1, 2) for f in folds])  # (FOLDS, d, 6, 6)
+    rhs = torch.stack([z[..., f] @ yt[:, f, None] for f in folds])
+    # Fold k is fitted on the sums over the other folds; all folds solved at once.
+    gram, rhs = gram.sum(dim=0) - gram, rhs.sum(dim=0) - rhs
+    diag = torch.diagonal(gram, dim1=2, dim2=3)
+    scale = torch.where(diag > 0, diag.rsqrt(), torch.zeros_like(diag))[..., None]  # (FOLDS, d, 6, 1)
+    unit = scale * gram * scale.transpose(2, 3) + 1e-10 * torch.eye(1 + CONTROLS, dtype=gram.dtype)
+    coef = (scale * torch.linalg.solve(unit, scale * rhs))[:, :, 1:].transpose(2, 3)  # (FOLDS, d, 1, 5)
+    out = torch.empty_like(yt)
+    for k, f in enumerate(folds):
+        out[:, f] = yt[:, f] - (coef[k] @ z[:, 1:, f])[:, 0]
+    return out.T.numpy()
+
+
+def combine(m, v, second_moment, hyper: AdamHyper, k_alpha, k_beta, means=None) -> FieldEstimate:
     """Combine per-sequence normalised sums m, v (S, d) into a FieldEstimate.
 
-    With ``first_moment`` = E[G] (the exact mean of m, whose weights sum to 1), the
-    per-sequence values get the control variate -c (m - E[G]), c fitted per component by
-    least squares: consistent (bias O(1/S)), with variance reduced by 1 / (1 - rho^2), rho the
-    correlation of the value with m. The samples then need not obey the bound B.
+    With ``means``, the exact means of the controls (m, v, m^2, m v, v^2) (``control_means``), the
+    per-sequence values get the control variates - sum_j c_j (X_j - E X_j), c cross-fitted per
+    component (``_cross_fitted``): unbiased, and the error is what the second-order expansion of
+    -m / (eps + sqrt(v)) about the means leaves. The samples then need not obey the bound B.
     """
     alpha, beta, eps = hyper.alpha, hyper.beta, hyper.eps
-    root = np.sqrt(v)
-    samples = -m / (eps + root)
-    if first_moment is not None:
-        centred = m - m.mean(axis=0)
-        spread = (centred**2).sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = np.where(spread > 0, ((samples - samples.mean(axis=0)) * centred).sum(axis=0) / spread, 0.0)
-        samples = samples - c * (m - first_moment)
+    samples = -m / (eps + np.sqrt(v))
+    if means is not None:
+        samples = _cross_fitted(samples, m, v, means)
     bound = field_bound(alpha, beta)
     a_k, b_k = alpha**k_alpha, beta**k_beta
     deterministic = bound * ((alpha / math.sqrt(beta)) ** k_alpha + a_k / (1 - a_k) + b_k)
