@@ -30,9 +30,11 @@ for k in range(4 * p["critical_points"]):
         break
     x, y = make_dataset(d["n"], d["input_dim"], seed_for(p["seed"], "gamma_limit", "data", k), target=d["target"])
     problem = ERMProblem(MLP(p["network"]["widths"], p["network"]["activation"]), x, y)
-    loss, gradient = problem.numpy_functions()
+    _, gradient = problem.numpy_functions()
+    residuals, jacobian = problem.numpy_residuals()
     starts = problem.net.init(4, torch.Generator().manual_seed(seed_for(p["seed"], "gamma_limit", "init", k))).numpy()
-    critical = min((polish_minimum(loss, gradient, theta, 0.0, max_iter=p["max_iter"]) for theta in starts), key=lambda m: m.loss)
+    critical = min((polish_minimum(residuals, jacobian, theta, 0.0, max_iter=p["max_iter"]) for theta in starts),
+                   key=lambda m: m.excess)
 
     def field(j):
         return ERMCommonRandomNumbers(problem, p["batch_size"], AdamHyper(**p["adam"]), n_samples=p["n_samples"],
@@ -42,7 +44,7 @@ for k in range(4 * p["critical_points"]):
     try:
         zeros = [field_zero(field(j), critical.theta) for j in range(p["fields"])]
     except RuntimeError as error:
-        stage.log(f"data set {k}: critical point with F = {critical.loss:.6g} skipped: {error}")
+        stage.log(f"data set {k}: critical point with F = {critical.excess:.6g} skipped: {error}")
         continue
 
     def predictions(theta):
@@ -50,7 +52,7 @@ for k in range(4 * p["critical_points"]):
 
     u = predictions(zeros[0]) - predictions(critical.theta)
     if not np.linalg.norm(u) > 0:  # the network interpolates this data set: no noise at its minimum
-        stage.log(f"data set {k}: the zero of f is the critical point (F = {critical.loss:.3g}); skipped")
+        stage.log(f"data set {k}: the zero of f is the critical point (F = {critical.excess:.3g}); skipped")
         continue
 
     def position(theta):
@@ -61,14 +63,14 @@ for k in range(4 * p["critical_points"]):
                              AdamHyper(**p["adam"]), runs=p["runs"], burn_in_steps=p["burn_in_steps"],
                              average_steps=p["average_steps"])
     # Points are numbered in the order found, so that every root seed has points 0, 1, ...
-    common = {"point": found, "data_set": k, "critical_loss": critical.loss,
+    common = {"point": found, "data_set": k, "critical_loss": critical.excess,
               "critical_grad_norm": float(np.linalg.norm(gradient(critical.theta))), "separation": float(np.linalg.norm(u))}
     rows += [{**common, "kind": "zero", "gamma": 0.0, "run": j, "position": position(z)} for j, z in enumerate(zeros)]
     for gamma, runs in zip(p["gammas"], means):
         rows += [{**common, "kind": "adam", "gamma": gamma, "run": r, "position": position(m)}
                  for r, m in enumerate(runs) if np.all(np.isfinite(m))]
     found += 1
-    stage.log(f"point {found - 1} (data set {k}): F = {critical.loss:.6g}, |grad F| = {common['critical_grad_norm']:.1e}, "
+    stage.log(f"point {found - 1} (data set {k}): F = {critical.excess:.6g}, |grad F| = {common['critical_grad_norm']:.1e}, "
               f"|u| = {common['separation']:.3e}, zeros at {[round(position(z), 3) for z in zeros]}, Adam at " + ", ".join(
                   f"gamma {g:g}: {np.mean([position(m) for m in runs]):.3f}" for g, runs in zip(p["gammas"], means)))
 if found < p["critical_points"]:

@@ -40,7 +40,8 @@ def measure(problem, crns, theta):
     J = problem.per_sample_gradients(torch.from_numpy(theta))
     g = J.mean(dim=0).numpy()
     gnorm = float(np.linalg.norm(g))
-    excess = float(problem.loss(torch.from_numpy(theta))) - problem.loss_floor
+    r = problem.excess_residuals(torch.from_numpy(theta))
+    excess = float(r @ r)  # F - inf F, without the cancellation of F - loss_floor on conflicting data
     common = {"loss": excess + problem.loss_floor, "grad_norm": gnorm,
               "pl_ratio": pl_ratio(g, excess) if excess > 0 else np.nan}
     out = {}

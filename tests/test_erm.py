@@ -114,12 +114,26 @@ def test_conflicting_labels_set_a_loss_floor_that_training_reaches_but_not_beats
     assert clean.loss_floor == 0.0
     # Labels (y0, y0, y0 + 1) at one input: residuals (-1/3, -1/3, 2/3) at best, (1/N) 6/9 in all.
     assert conflicting.loss_floor == pytest.approx(2 / (3 * 8), rel=1e-14)
-    f, df = conflicting.numpy_functions()
+    f, _ = conflicting.numpy_functions()
+    r, dr = conflicting.numpy_residuals()
     thetas = conflicting.net.init(4, torch.Generator().manual_seed(1)).numpy()
-    best = min((polish_minimum(f, df, theta, 1e-20, max_iter=5000) for theta in thetas), key=lambda m: m.loss)
-    assert -1e-15 < best.loss - conflicting.loss_floor < 1e-10  # reached, and not beaten beyond rounding
+    best = min((polish_minimum(r, dr, theta, 1e-20, max_iter=5000) for theta in thetas), key=lambda m: m.excess)
+    assert best.converged and abs(f(best.theta) - conflicting.loss_floor) < 1e-15  # reached, and not beaten
     # On the minimum set the per-sample gradients of the conflicting points do not vanish.
     jac = conflicting.per_sample_gradients(torch.from_numpy(best.theta))
     assert jac[[0, 6, 7]].norm(dim=1).min() > 1e-2 and jac.mean(dim=0).norm() < 1e-6
     with pytest.raises(ValueError, match="N >= 3"):
         conflicting_labels(x[:2], y[:2], 1.0)
+
+
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_excess_residuals_square_to_the_excess_loss_and_match_autograd(outputs):
+    x, y = make_dataset(8, 2, seed=0, target="sine")
+    x, y = conflicting_labels(x, y, 1.0)
+    problem = ERMProblem(MLP((2, 5, outputs), "tanh"), x, y.repeat(1, outputs) * torch.arange(1.0, outputs + 1))
+    theta = problem.net.init(1, torch.Generator().manual_seed(0))[0]
+    r = problem.excess_residuals(theta)
+    assert r.shape == (6 * outputs,)  # 8 inputs, 3 of them the same
+    torch.testing.assert_close(r @ r, problem.loss(theta) - problem.loss_floor, rtol=1e-14, atol=0)
+    torch.testing.assert_close(problem.excess_jacobian(theta), torch.func.jacrev(problem.excess_residuals)(theta),
+                               rtol=1e-13, atol=1e-15)

@@ -198,13 +198,38 @@ class ERMProblem:
         return self.net.dim
 
     @cached_property
+    def _distinct_inputs(self):
+        """The distinct inputs x_g, the mean label at each and sqrt(N_g / N) for N_g copies of x_g,
+        and the index g of every data point."""
+        inputs, group, counts = torch.unique(self.x, dim=0, return_inverse=True, return_counts=True)
+        means = torch.zeros((len(counts), self.y.shape[1]), dtype=self.y.dtype).index_add_(0, group, self.y)
+        means /= counts[:, None]
+        return inputs, means, torch.sqrt(counts.to(self.y.dtype) / self.n)[:, None], group
+
+    @cached_property
     def loss_floor(self) -> float:
         """inf F over every function of the inputs: the spread of the labels of repeated inputs
         about their mean, (1/N) sum_j |y_j - mean of the labels at x_j|^2 (0 for distinct inputs)."""
-        _, group, counts = torch.unique(self.x, dim=0, return_inverse=True, return_counts=True)
-        means = torch.zeros((len(counts), self.y.shape[1]), dtype=self.y.dtype).index_add_(0, group, self.y)
-        means /= counts[:, None]
+        _, means, _, group = self._distinct_inputs
         return float(((self.y - means[group]) ** 2).sum() / self.n)
+
+    def excess_residuals(self, theta: torch.Tensor) -> torch.Tensor:
+        """r(theta) with |r|^2 = F(theta) - inf F: r_g = sqrt(N_g / N) (N(theta, x_g) - mean label
+        at x_g) over the distinct inputs, flattened. It vanishes exactly on the interpolating part
+        of the minimum set, and gives F - inf F without the cancellation of F - loss_floor."""
+        inputs, means, weights, _ = self._distinct_inputs
+        return (weights * (self.net(theta, inputs) - means)).reshape(-1)
+
+    def excess_jacobian(self, theta: torch.Tensor) -> torch.Tensor:
+        """d r / d theta at a single theta: shape (len(r), d)."""
+        inputs, means, weights, _ = self._distinct_inputs
+        groups, out = means.shape
+        # Every (input, output component) pair is a run of its own, pulled back with a unit cotangent.
+        eye = torch.eye(out, dtype=theta.dtype)
+        runs = theta.expand(groups * out, -1)
+        _, pullback = self.net.vjp(runs, inputs.repeat_interleave(out, dim=0)[:, None])
+        jac = pullback(eye.repeat(groups, 1)[:, None]).reshape(groups, out, -1)
+        return (weights[:, :, None] * jac).reshape(groups * out, -1)
 
     def sample_losses(self, theta: torch.Tensor) -> torch.Tensor:
         """l_j(theta) for all j: (N,) or (R, N)."""
@@ -264,3 +289,14 @@ class ERMProblem:
             return self.gradient(torch.as_tensor(theta, dtype=self.x.dtype)).numpy()
 
         return f, df
+
+    def numpy_residuals(self):
+        """(r, dr/dtheta) of ``excess_residuals`` on float64 numpy vectors, for scipy.optimize."""
+
+        def r(theta):
+            return self.excess_residuals(torch.as_tensor(theta, dtype=self.x.dtype)).numpy()
+
+        def dr(theta):
+            return self.excess_jacobian(torch.as_tensor(theta, dtype=self.x.dtype)).numpy()
+
+        return r, dr
