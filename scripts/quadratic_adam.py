@@ -15,7 +15,7 @@ stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
 a = p["adam"]
 schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
-window = np.arange(int((1 - p["final_window"]) * p["steps"]), p["steps"] + 1)
+window_start = int((1 - p["final_window"]) * p["steps"])
 rows = []
 for index, spec in enumerate(p["laws"]):
     law = NoiseLaw(**spec)
@@ -24,8 +24,8 @@ for index, spec in enumerate(p["laws"]):
     rng = np.random.default_rng(seed_for(p["seed"], "quadratic_adam", index))
     theta_0 = torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
     path = run_adam(theta_0, problem.stochastic_gradient(rng), schedule, AdamHyper(a["alpha"], betas, a["eps"]),
-                    p["steps"], record_steps=window)
-    limits = path.thetas[:, :, 0].mean(dim=0).numpy()
+                    p["steps"], record_steps=[p["steps"]], average_from=window_start)
+    limits = path.average[:, 0].numpy()
     for run, (beta, limit) in enumerate(zip(betas, limits)):
         rows.append({"law": index, "law_name": law.name, "symmetric": law.symmetric, "mean": law.mean,
                      "beta": float(beta), "run": run, "limit": float(limit),

@@ -42,10 +42,12 @@ seeds = p["seeds"]
 kinds = ["start"] * seeds + ["sweep"] * (seeds * len(p["sweep_gamma_0"]))
 gamma_0 = np.concatenate([np.full(seeds, p["gamma_0"]), np.repeat(p["sweep_gamma_0"], seeds)])
 schedule = polynomial_schedule(gamma_0, p["n_0"], p["rho"])
-times = training_times(schedule, p["steps"])
-sweep_start = np.array([np.searchsorted(times[:, r], p["sweep_time"]) for r in range(len(gamma_0))])
+# Training time depends on the run only through its scale: one column per scale, not per run.
+scales, scale_of = np.unique(gamma_0, return_inverse=True)
+times = training_times(polynomial_schedule(scales, p["n_0"], p["rho"]), p["steps"])
+sweep_start = np.array([np.searchsorted(times[:, scale_of[r]], p["sweep_time"]) for r in range(len(gamma_0))])
 run_starts = [list(p["starts"]) if kind == "start" else [int(sweep_start[r])] for r, kind in enumerate(kinds)]
-windows = [np.arange(n, window_end(times[:, r], min(n, p["steps"]), p["horizon"]) + 1)
+windows = [np.arange(n, window_end(times[:, scale_of[r]], min(n, p["steps"]), p["horizon"]) + 1)
            for r in range(len(gamma_0)) for n in run_starts[r]]
 record = np.unique(np.concatenate([geometric_grid(p["steps"], 200), *windows]))
 

@@ -5,16 +5,19 @@ import torch
 from scipy.optimize import brentq
 
 from adam_ode.adam import AdamHyper, run_adam, stationary_means
-from adam_ode.schedule import (PolynomialSchedule, constant_schedule, geometric_grid, polynomial_schedule,
+from adam_ode.schedule import (CHUNK, PolynomialSchedule, constant_schedule, geometric_grid, polynomial_schedule,
                                training_times, window_end)
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 from replication.stats import extrapolate_to_zero, mean_of
 
 
-def test_run_adam_equals_torch_optim_adam_step_by_step(small_erm):
+def test_run_adam_equals_torch_optim_adam_step_by_step(small_erm, monkeypatch):
     """1200 steps, decaying schedule, 3 runs batched with their own gamma_0, alpha and beta,
-    identical mini-batches: |diff| <= 1e-12."""
+    identical mini-batches: |diff| <= 1e-12. Step sizes held 500 steps at a time, so that the
+    chunks' seams are crossed."""
+    monkeypatch.setattr("adam_ode.adam.CHUNK", 500)
+    monkeypatch.setattr("adam_ode.schedule.CHUNK", 500)
     runs, steps, batch = 3, 1200, 2
     alpha, beta, eps = np.array([0.9, 0.8, 0.9]), np.array([0.99, 0.999, 0.95]), 1e-8
     schedule = polynomial_schedule(np.array([0.01, 0.02, 0.005]), n_0=50, rho=0.6)
@@ -36,6 +39,7 @@ def test_run_adam_equals_torch_optim_adam_step_by_step(small_erm):
             small_erm.sample_losses(param)[idx].mean().backward()
             opt.step()
             reference.append(param.detach().clone())
+        np.testing.assert_array_equal(path.times[:, r], np.concatenate([[0], np.cumsum(gammas[:, r])]))
         diff = (path.thetas[:, r] - torch.stack(reference)).abs().max().item()
         assert diff <= 1e-12, f"run {r}: max |run_adam - torch.optim.Adam| = {diff:.3e}"
         assert (path.thetas[-1, r] - theta_0[r]).abs().max() > 1e-2  # it really moved
@@ -49,6 +53,13 @@ def test_schedule_and_training_times():
     assert t[0] == 0
     np.testing.assert_allclose(t[1:], np.cumsum(0.1 * (1 + n / 10) ** -0.5), rtol=1e-15)
     assert np.all(constant_schedule(0.3)(n) == 0.3)
+    # Summed a chunk at a time, in order: bit-identical to one cumulative sum, across chunks and runs.
+    s = polynomial_schedule(np.array([0.1, 0.37, 2.0]), n_0=7, rho=0.6)
+    steps = 3 * CHUNK + 5
+    whole = np.concatenate([np.zeros((1, 3)), np.cumsum(s(np.arange(1, steps + 1)), axis=0)])
+    assert np.array_equal(training_times(s, steps), whole)
+    at = np.array([0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 17, steps])
+    assert np.array_equal(training_times(s, steps, at), whole[at])
 
 
 def test_window_end_covers_the_flow_window_and_refuses_one_past_the_run():

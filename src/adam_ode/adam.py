@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .schedule import PolynomialSchedule, constant_schedule
+from .schedule import CHUNK, PolynomialSchedule, constant_schedule, step_sizes, training_times
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,10 +89,7 @@ def run_adam(
         raise ValueError(f"record_steps must lie in [0, n_steps={n_steps}]")
     if average_from is not None and not 0 <= average_from <= n_steps:
         raise ValueError(f"average_from must lie in [0, n_steps={n_steps}], got {average_from}")
-    gammas = np.broadcast_to(schedule(np.arange(1, n_steps + 1)).reshape(n_steps, -1), (n_steps, runs))
-    with np.errstate(over="ignore"):
-        times = np.concatenate([np.zeros((1, runs)), np.cumsum(gammas, axis=0)])[steps]
-    gammas_t = torch.tensor(gammas, dtype=theta.dtype)
+    times = np.broadcast_to(training_times(schedule, n_steps, steps).reshape(len(steps), -1), (len(steps), runs))
     alpha_t, beta_t = (torch.tensor(np.broadcast_to(x, runs), dtype=theta.dtype)[:, None]
                        for x in (hyper.alpha, hyper.beta))
     eps = hyper.eps
@@ -118,13 +115,15 @@ def run_adam(
         record(0)
         slot = 1
     for n in range(1, n_steps + 1):
+        if (n - 1) % CHUNK == 0:
+            gammas = torch.tensor(step_sizes(schedule, runs, n, min(n + CHUNK, n_steps + 1)), dtype=theta.dtype)
         g = stochastic_gradient(theta, n)
         with torch.no_grad():
             # The operations of torch.optim.Adam, in its order, with per-run coefficients.
             m.lerp_(g, 1 - alpha_t)
             v.mul_(beta_t).addcmul_(g * (1 - beta_t), g)
             denom = (v.sqrt() / (1 - beta_t**n).sqrt()).add_(eps)
-            theta -= (gammas_t[n - 1, :, None] / (1 - alpha_t**n)) * m / denom
+            theta -= (gammas[(n - 1) % CHUNK, :, None] / (1 - alpha_t**n)) * m / denom
             # Non-finite entries propagate into the row sum: one cheap test per step.
             finite = torch.isfinite(theta.sum(dim=1))
             if not finite.all():

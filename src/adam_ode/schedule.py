@@ -46,12 +46,33 @@ def polynomial_schedule(gamma_0: float | np.ndarray, n_0: float, rho: float) -> 
     return PolynomialSchedule(gamma_0, n_0=n_0, rho=rho)
 
 
-def training_times(schedule: PolynomialSchedule, n_steps: int) -> np.ndarray:
-    """t_n = gamma_1 + ... + gamma_n for n = 0..n_steps (t_0 = 0); shape (n_steps+1, ...)."""
-    gammas = schedule(np.arange(1, n_steps + 1))
-    zero = np.zeros_like(np.asarray(schedule.gamma_0, dtype=float))[None]
-    with np.errstate(over="ignore"):  # absurd step sizes give infinite training time
-        return np.concatenate([zero, np.cumsum(gammas, axis=0)], axis=0)
+# Steps whose step sizes are held at once: a 1e6-step schedule of 224 runs would take 1.8 GB whole.
+CHUNK = 4096
+
+
+def step_sizes(schedule: PolynomialSchedule, runs: int, start: int, stop: int) -> np.ndarray:
+    """gamma_n for n = start..stop-1, broadcast to every run: shape (stop - start, runs)."""
+    n = np.arange(start, stop)
+    return np.broadcast_to(schedule(n).reshape(len(n), -1), (len(n), runs))
+
+
+def training_times(schedule: PolynomialSchedule, n_steps: int, steps: np.ndarray | None = None) -> np.ndarray:
+    """t_n = gamma_1 + ... + gamma_n (t_0 = 0) at ``steps`` (sorted, in 0..n_steps; default all);
+    shape (len(steps),) + the shape of gamma_0. Summed in order, a chunk of steps at a time, so
+    memory grows with len(steps), not with n_steps."""
+    g0 = np.asarray(schedule.gamma_0, dtype=float)
+    steps = np.arange(n_steps + 1) if steps is None else np.asarray(steps)
+    out = np.empty((len(steps), g0.size))
+    total = np.zeros(g0.size)
+    out[steps == 0] = total
+    for start in range(1, n_steps + 1, CHUNK):
+        stop = min(start + CHUNK, n_steps + 1)
+        with np.errstate(over="ignore"):  # absurd step sizes give infinite training time
+            running = np.cumsum(np.concatenate([total[None], step_sizes(schedule, g0.size, start, stop)]), axis=0)
+        inside = (steps >= start) & (steps < stop)
+        out[inside] = running[steps[inside] - start + 1]
+        total = running[-1]
+    return out.reshape((len(steps),) + g0.shape)
 
 
 def window_end(times: np.ndarray, n: int, horizon: float) -> int:

@@ -48,8 +48,11 @@ def _is_law(schema: dict) -> bool:
 
 
 def documented_keys(schema: dict, defs: dict, path=()):
-    """(dotted key, schema) for every key a user sets: the leaves of the schema, where a list or
-    a noise law counts as one key."""
+    """(dotted key, schema) for every key a user sets: the leaves of the schema, where a list, a
+    noise law or a stage's cluster resources counts as one key."""
+    if schema.get("$ref") == "#/$defs/resources":
+        yield ".".join(path), schema
+        return
     schema = resolve(schema, defs)
     extra = schema.get("additionalProperties")
     if "properties" in schema and not _is_law(schema):
@@ -80,6 +83,8 @@ def domain(schema: dict, defs: dict) -> str:
             ": " + " or ".join(names[-1]) if names else "")
     if "x-domain" in schema:
         return schema["x-domain"]
+    if schema.get("type") == "object":
+        return "{" + ", ".join(f"{k}: {domain(v, defs)}" for k, v in schema["properties"].items()) + "}"
     if "enum" in schema:
         return "one of " + ", ".join(map(str, schema["enum"]))
     if "oneOf" in schema:
@@ -171,7 +176,8 @@ def key_table() -> str:
         resolved = resolve(sub, schema["$defs"])
         meaning = (sub.get("description") or resolved.get("description", "")).replace("|", "\\|")
         default = json.dumps(_get(defaults, key)) if key != "networks" else ""
-        stages = ", ".join(read[key]) or "none (it names the view `results/current/<name>/`)"
+        stages = ", ".join(read[key]) or ("none (what its jobs ask a cluster for)" if key.startswith("resources.")
+                                          else "none (it names the view `results/current/<name>/`)")
         lines.append(f"| `{key}` | {meaning} | {domain(sub, schema['$defs'])} | `{default}` | {stages} |"
                      .replace("\n", " "))
     return "\n".join(lines)

@@ -44,7 +44,7 @@ def upstream_files(stage):
     def files(wildcards):
         upstream = STAGES[stage][wildcards.key]["upstream"]
         return {
-            name: [f"{path}/{f}" for f in STAGE_RULES[Path(path).parent.name][0]]
+            name: [f"{path}/{f}" for f in STAGE_RULES[Path(path).parent.name]]
             + [f"{path}/provenance.json"]
             for name, path in upstream.items()
         }
@@ -59,8 +59,8 @@ def out(stage, *files):
 
 
 def per_attempt(amount):
-    """mem_mb or runtime of a job: the size measured on the default run, times the attempt,
-    so a job killed for memory or time is retried with more (the profiles set retries).
+    """mem_mb or runtime of a job: the config's, times the attempt, so a job killed for
+    memory or time is retried with more (the profiles set retries).
     """
     return lambda wildcards, attempt: amount * attempt
 

@@ -24,8 +24,8 @@ for figure in PAPER_FIGURES:
             "../../environment.yml"
         threads: 1
         resources:
-            mem_mb=per_attempt(550),
-            runtime=per_attempt(10),
+            mem_mb=per_attempt(config["resources"]["figures"]["mem_mb"]),
+            runtime=per_attempt(config["resources"]["figures"]["runtime"]),
         params:
             stage=stage_spec("figures"),
             # The script is looked up at job time, when `figure` is the loop's last value: a param is bound now.
