@@ -66,3 +66,50 @@ def test_performance_section_comes_from_the_benchmark_files(tmp_path):
     refresh(run, readme, tmp_path / "images", benchmarks=tmp_path)
     text = readme.read_text()
     assert "STALE" not in text and text.count("| pipeline | 1.23 |") == 1 and "benchmarks/training.py" in text
+
+
+def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
+    import os
+
+    import pandas as pd
+
+    from replication.readme import (END, PAPER_END, PAPER_START, RUN_CLAIMS_END, RUN_CLAIMS_START, RUN_END, RUN_START,
+                                    START, config_of, jobs_of, refresh)
+    from replication.stages import StageTable
+
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("name: big\nresources: {flow: {mem_mb: 900, runtime: 70}}\n")
+    config = config_of(overlay)
+    assert config["resources"]["flow"] == {"mem_mb": 900, "runtime": 70}  # merged key by key
+    assert config["resources"]["train"] == {"mem_mb": 450, "runtime": 10}  # the rest from config.yaml
+    results = tmp_path / "results"
+    jobs = jobs_of(config, results)
+    assert jobs["seconds"].isna().all() and {"data", "flow", "claims"} <= set(jobs["stage"])
+    # Two jobs ran: data for 60 s ending at t = 1000, flow for `over` for 120 s ending at t = 1600.
+    table = StageTable(Path(__file__).resolve().parents[1])
+    keys = {(stage, table.specs[stage][key]["params"].get("network")): key
+            for stage, key in table.register(config)["stages"] if stage in ("data", "flow")}
+    for (stage, network), seconds, ended in ((("data", None), 60, 1000), (("flow", "over"), 120, 1600)):
+        tsv = results / "benchmarks" / stage / f"{keys[stage, network]}.tsv"
+        tsv.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame([{"s": seconds, "cpu_time": seconds / 2, "max_rss": 300.0 + seconds}]).to_csv(tsv, sep="\t", index=False)
+        os.utime(tsv, (ended, ended))
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame([ROW]).to_csv(run / "claims.csv", index=False)
+    for name in ("F1_flow.png", "F2_zeros.png"):
+        (run / name).write_bytes(b"png")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{PAPER_START}\n{PAPER_END}\n{START}\n{END}\n{RUN_START}\nSTALE\n{RUN_END}\n"
+                      f"{RUN_CLAIMS_START}\nOLD\n{RUN_CLAIMS_END}\n")
+    refresh(run, readme, tmp_path / "images", paper=overlay, results=results)
+    text = readme.read_text()
+    assert "STALE" not in text and f"2 of {len(jobs)} jobs finished" in text
+    assert "to the last job's end 11.0 min" in text  # from 1000 - 60 to 1600
+    assert "sum to 3.0 min" in text and "peak memory 420 MB (`flow`)" in text
+    assert "| `flow` | over | 2.0 | 1.0 | 420 | 900, 70 |" in text and "| `flow` | under | did not finish | | | 900, 70 |" in text
+    assert "OLD" in text  # no claims of that run yet: the block is left alone
+    (results / "current" / "big").mkdir(parents=True)
+    pd.DataFrame([ROW]).to_csv(results / "current" / "big" / "claims.csv", index=False)
+    refresh(run, readme, tmp_path / "images", paper=overlay, results=results)
+    assert "OLD" not in readme.read_text() and readme.read_text().count("| `F9.x` | difference |") == 2

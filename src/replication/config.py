@@ -86,6 +86,15 @@ def validate(config: dict, schema_path, *, palette: bool = True) -> dict:
     return config
 
 
+def overlaid(base: dict, overlay: dict) -> dict:
+    """``base`` updated by ``overlay`` as Snakemake updates a config by a later --configfile: key by
+    key, nested mappings merged, anything else replaced."""
+    out = dict(base)
+    for key, value in overlay.items():
+        out[key] = overlaid(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return out
+
+
 def _cross_checks(c: dict) -> None:
     a, b = c["adam"]["alpha"], c["adam"]["beta"]
     if not a < math.sqrt(b):

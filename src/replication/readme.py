@@ -7,7 +7,10 @@ Rewrites the "From paper to pipeline" table from the paper registry (``replicati
 table between the README's ``<!-- claims:start -->`` and ``<!-- claims:end -->`` markers from that run's stability.csv (the claims with their seed agreement, from
 `make stability`), or its claims.csv where there is none, copies the figures the README shows into
 workflow/report/images/, and, where `make bench` has written its CSV files, rewrites the
-block between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` from them.
+block between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` from them. Where a run of the
+paper config (``--paper``) has left benchmark files, rewrites its per-job table (wall time, CPU
+time, peak memory against what the config's ``resources`` ask a cluster for) and, where it got that
+far, its claims table.
 """
 
 from __future__ import annotations
@@ -18,14 +21,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from .config import overlaid, validate
 from .dashboard import control_outcome, summary
 from .paper import pipeline_table
+from .stages import StageTable
 
 ROOT = Path(__file__).resolve().parents[2]
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
 PAPER_START, PAPER_END = "<!-- paper:start -->", "<!-- paper:end -->"
+RUN_START, RUN_END = "<!-- paper-run:start -->", "<!-- paper-run:end -->"
+RUN_CLAIMS_START, RUN_CLAIMS_END = "<!-- paper-claims:start -->", "<!-- paper-claims:end -->"
 SHOWN = ("F1_flow.png", "F2_zeros.png")
 
 
@@ -74,14 +82,67 @@ def benchmark_tables(directory: Path) -> str | None:
     return "\n\n".join(f"**{titles[name]}**\n\n{_markdown(pd.read_csv(directory / f'{name}.csv'))}" for name in names)
 
 
+def config_of(*overlays: Path) -> dict:
+    """The validated config that `snakemake --configfile <overlays>` runs."""
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    for path in overlays:
+        config = overlaid(config, yaml.safe_load(Path(path).read_text()))
+    return validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml", palette=False)
+
+
+def jobs_of(config: dict, results: Path) -> pd.DataFrame:
+    """One row per job of a config, with what its stage asks a cluster for and, where its benchmark
+    file exists, its wall time, CPU time, peak RSS and when it ended (the file's time)."""
+    table = StageTable(ROOT)
+    rows = []
+    for stage, key in table.register(config)["stages"]:
+        params = table.specs[stage][key]["params"]
+        instance = next((params[k] for k in ("network", "figure") if isinstance(params.get(k), str)), "")
+        asks = config["resources"][stage]
+        row = {"stage": stage, "instance": instance, "asks_mb": asks["mem_mb"], "asks_min": asks["runtime"]}
+        tsv = results / "benchmarks" / stage / f"{key}.tsv"
+        if tsv.is_file():
+            measured = pd.read_csv(tsv, sep="\t").iloc[-1]
+            row |= {"seconds": measured["s"], "cpu_seconds": measured["cpu_time"], "max_rss_mb": measured["max_rss"],
+                    "ended": tsv.stat().st_mtime}
+        rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=["stage", "instance", "asks_mb", "asks_min", "seconds", "cpu_seconds",
+                                               "max_rss_mb", "ended"])
+
+
+def run_table(jobs: pd.DataFrame) -> str:
+    """The summary of a run and one row per job, the longest first."""
+    ran = jobs.dropna(subset=["seconds"])
+    span = (ran["ended"].max() - (ran["ended"] - ran["seconds"]).min()) / 60
+    peak = ran.loc[ran["max_rss_mb"].idxmax()]
+    lines = [f"{len(ran)} of {len(jobs)} jobs finished; from the first job's start to the last job's end {span:.1f} min "
+             f"(from the benchmark files' times); the jobs' wall times sum to {ran['seconds'].sum() / 60:.1f} min; "
+             f"peak memory {peak['max_rss_mb']:.0f} MB (`{peak['stage']}`).", "",
+             "| stage | instance | wall (min) | CPU (min) | peak RSS (MB) | asks a cluster for (MB, min) |",
+             "|---|---|---|---|---|---|"]
+    for row in jobs.sort_values("seconds", ascending=False, na_position="last").itertuples():
+        measured = ("did not finish | | | " if np.isnan(row.seconds) else
+                    f"{row.seconds / 60:.1f} | {row.cpu_seconds / 60:.1f} | {row.max_rss_mb:.0f} | ")
+        lines.append(f"| `{row.stage}` | {row.instance} | {measured}{row.asks_mb}, {row.asks_min} |")
+    return "\n".join(lines)
+
+
 def refresh(run: Path, readme: Path = ROOT / "README.md", images: Path = ROOT / "workflow" / "report" / "images",
-            benchmarks: Path | None = None) -> None:
+            benchmarks: Path | None = None, paper: Path | None = None, results: Path = ROOT / "results") -> None:
     table = run / "stability.csv" if (run / "stability.csv").is_file() else run / "claims.csv"
     text = _replace_block(readme.read_text(), START, END, claims_table(pd.read_csv(table)))
     text = _replace_block(text, PAPER_START, PAPER_END, pipeline_table())
     performance = benchmark_tables(benchmarks) if benchmarks is not None else None
     if performance is not None:
         text = _replace_block(text, BENCH_START, BENCH_END, performance)
+    if paper is not None:
+        config = config_of(paper)
+        jobs = jobs_of(config, results)
+        if jobs["seconds"].notna().any():
+            text = _replace_block(text, RUN_START, RUN_END, run_table(jobs))
+        claims = results / "current" / config["name"] / "claims.csv"
+        if claims.is_file():
+            text = _replace_block(text, RUN_CLAIMS_START, RUN_CLAIMS_END, claims_table(pd.read_csv(claims)))
     readme.write_text(text)
     images.mkdir(parents=True, exist_ok=True)
     for name in SHOWN:
@@ -92,8 +153,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", nargs="?", default="results/current/default", type=Path)
     parser.add_argument("--benchmarks", default="results/benchmarks", type=Path)
+    parser.add_argument("--paper", default="config/paper.yaml", type=Path,
+                        help="the overlay whose run's jobs and claims the README shows")
     args = parser.parse_args()
-    refresh(args.run, benchmarks=args.benchmarks)
+    refresh(args.run, benchmarks=args.benchmarks, paper=args.paper)
 
 
 if __name__ == "__main__":
