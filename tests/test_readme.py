@@ -10,6 +10,20 @@ ROW = {"id": "F9.x", "kind": "difference", "estimate": 1.0, "ci_low": 0.5, "ci_h
        "seed_agreement": np.nan}
 
 
+def _finished_run(tmp_path):
+    """A default run's directory: one claim and the figures the README shows."""
+    import pandas as pd
+
+    from replication.readme import SHOWN
+
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame([ROW]).to_csv(run / "claims.csv", index=False)
+    for name in SHOWN:
+        (run / name).write_bytes(b"png")
+    return run
+
+
 def test_library_example_runs():
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     code = re.findall(r"```python\n(.*?)```", text, re.S)[0]
@@ -56,11 +70,7 @@ def test_performance_section_comes_from_the_benchmark_files(tmp_path):
     assert benchmark_tables(tmp_path) is None  # nothing measured yet: the section is left alone
     for name in ("training", "field", "field_scaling", "pipeline", "memory"):
         pd.DataFrame([{"what": name, "value": 1.23456}]).to_csv(tmp_path / f"{name}.csv", index=False)
-    run = tmp_path / "run"
-    run.mkdir()
-    pd.DataFrame([ROW]).to_csv(run / "claims.csv", index=False)
-    for name in ("F1_flow.png", "F2_zeros.png"):
-        (run / name).write_bytes(b"png")
+    run = _finished_run(tmp_path)
     readme = tmp_path / "README.md"
     readme.write_text(f"{PAPER_START}\n{PAPER_END}\n{START}\n{END}\n{BENCH_START}\nSTALE\n{BENCH_END}\n")
     refresh(run, readme, tmp_path / "images", benchmarks=tmp_path)
@@ -94,11 +104,7 @@ def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
         tsv.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame([{"s": seconds, "cpu_time": seconds / 2, "max_rss": 300.0 + seconds}]).to_csv(tsv, sep="\t", index=False)
         os.utime(tsv, (ended, ended))
-    run = tmp_path / "run"
-    run.mkdir()
-    pd.DataFrame([ROW]).to_csv(run / "claims.csv", index=False)
-    for name in ("F1_flow.png", "F2_zeros.png"):
-        (run / name).write_bytes(b"png")
+    run = _finished_run(tmp_path)
     readme = tmp_path / "README.md"
     readme.write_text(f"{PAPER_START}\n{PAPER_END}\n{START}\n{END}\n{RUN_START}\nSTALE\n{RUN_END}\n"
                       f"{RUN_CLAIMS_START}\nOLD\n{RUN_CLAIMS_END}\n")
