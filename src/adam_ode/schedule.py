@@ -69,8 +69,8 @@ def training_times(schedule: PolynomialSchedule, n_steps: int, steps: np.ndarray
         stop = min(start + CHUNK, n_steps + 1)
         with np.errstate(over="ignore"):  # absurd step sizes give infinite training time
             running = np.cumsum(np.concatenate([total[None], step_sizes(schedule, g0.size, start, stop)]), axis=0)
-        inside = (steps >= start) & (steps < stop)
-        out[inside] = running[steps[inside] - start + 1]
+        low, high = np.searchsorted(steps, [start, stop])
+        out[low:high] = running[steps[low:high] - start + 1]
         total = running[-1]
     return out.reshape((len(steps),) + g0.shape)
 
