@@ -7,9 +7,9 @@ random unit directions, and (alpha, beta, M) over the momentum pairs and mini-ba
 At the first polished points of an overparametrized network, worst-case directions: a few
 optimiser steps maximising the normalised derivative grad F . f / (|grad F| |f|) over the
 sphere, from the random direction where it was largest (common random numbers make the
-objective smooth), at the smallest radius for every (alpha, beta, M) (the limit r -> 0, where
-M0 shows) and at the largest radius for the largest M (the edge of the grid, where r0 would
-show); where a random direction already has grad F . f significantly > 0, that direction is
+objective smooth, and autograd through the estimator gives its exact gradient), at the
+smallest radius for every (alpha, beta, M) (the limit r -> 0, where M0 shows) and at the
+largest radius for the largest M (the edge of the grid, where r0 would show); where a random direction already has grad F . f significantly > 0, that direction is
 the one kept. The maximum over one set of sequences is biased upwards, so each direction found
 is measured again with independent sequences.
 """
@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.checks import lyapunov_derivative, noise_ratio, pl_ratio, sphere_points, worst_direction
+from adam_ode.checks import (lyapunov_derivative, noise_ratio, normalised_derivative, pl_ratio, sphere_points,
+                             worst_direction)
 from replication.estimators import common_random_numbers
 from replication.problems import erm_problem
 from replication.stats import below_zero
@@ -34,25 +35,36 @@ searches = {(min(radii), s) for s in settings} | {(max(radii), s) for s in setti
 rows = []
 
 
-def measure(problem, crns, theta):
-    """Per (alpha, beta, M): grad F . f, its SE and the normalised derivative at theta; and the PL
-    and noise ratios."""
-    J = problem.per_sample_gradients(torch.from_numpy(theta))
-    g = J.mean(dim=0).numpy()
-    gnorm = float(np.linalg.norm(g))
-    r = problem.excess_residuals(torch.from_numpy(theta))
-    excess = float(r @ r)  # F - inf F, without the cancellation of F - loss_floor on conflicting data
-    common = {"loss": excess + problem.loss_floor, "grad_norm": gnorm,
-              "pl_ratio": pl_ratio(g, excess) if excess > 0 else np.nan}
-    out = {}
-    for (alpha, beta, m), crn in crns.items():
-        est = crn.at_jacobian(J)
-        deriv, se = lyapunov_derivative(g, est)
-        fnorm = float(np.linalg.norm(est.mean))
-        out[alpha, beta, m] = {**common, "derivative": deriv, "derivative_se": se, "derivative_n": len(est.samples),
-                               "noise_ratio": noise_ratio(J.numpy(), m) if gnorm > 0 else np.nan,
-                               "normalised": deriv / (gnorm * fnorm) if gnorm * fnorm > 0 else 0.0}
+def measure(problem, crns, thetas):
+    """Per point of ``thetas`` (P, d) and per (alpha, beta, M): grad F . f, its SE and the normalised
+    derivative; and the PL and noise ratios."""
+    out = []
+    for theta, J in zip(thetas, problem.per_sample_gradients(torch.from_numpy(thetas))):
+        g = J.mean(dim=0).numpy()
+        gnorm = float(np.linalg.norm(g))
+        r = problem.excess_residuals(torch.from_numpy(theta))
+        excess = float(r @ r)  # F - inf F, without the cancellation of F - loss_floor on conflicting data
+        common = {"loss": excess + problem.loss_floor, "grad_norm": gnorm,
+                  "pl_ratio": pl_ratio(g, excess) if excess > 0 else np.nan}
+        noise = {m: noise_ratio(J.numpy(), m) if gnorm > 0 else np.nan for m in {key[2] for key in crns}}
+        at = {}
+        for (alpha, beta, m), crn in crns.items():
+            est = crn.at_jacobian(J)
+            deriv, se = lyapunov_derivative(g, est)
+            fnorm = float(np.linalg.norm(est.mean))
+            at[alpha, beta, m] = {**common, "derivative": deriv, "derivative_se": se,
+                                  "derivative_n": len(est.samples), "noise_ratio": noise[m],
+                                  "normalised": deriv / (gnorm * fnorm) if gnorm * fnorm > 0 else 0.0}
+        out.append(at)
     return out
+
+
+def normalised_at(problem, crn, center, radius):
+    """u -> grad F . f / (|grad F| |f|) at center + radius u, a torch function of u (for autograd)."""
+    def objective(u):
+        J = problem.per_sample_gradients(torch.from_numpy(center) + radius * u)
+        return normalised_derivative(J.mean(dim=0), crn.mean_at(J))
+    return objective
 
 
 def estimators(problem, name, *labels):
@@ -75,7 +87,7 @@ for i in keep:
             "center_loss": float(minima["losses"][i])}
     worst = []
     for ri, radius in enumerate(radii):
-        measured = [measure(problem, crns, theta) for theta in points[ri]]
+        measured = measure(problem, crns, points[ri])
         rows += [{**base, "radius": radius, "direction": u, "search": "random", "alpha": a, "beta": b,
                   "batch_size": m, **values} for u, at in enumerate(measured) for (a, b, m), values in at.items()]
         for key in sorted(s for r, s in searches if r == radius) if i in searched else ():
@@ -84,9 +96,9 @@ for i in keep:
             d, se, n = np.array([[at[key][c] for c in ("derivative", "derivative_se", "derivative_n")]
                                  for at in measured]).T
             found_already = below_zero(-d, se, n).any()
-            u = worst_direction(lambda d: measure(problem, {key: crns[key]}, center + radius * d)[key]["normalised"],
-                                points[ri][start] - center, 0 if found_already else p["worst_case_steps"])
-            found = measure(problem, {key: checks[key]}, center + radius * u)[key]
+            u = worst_direction(normalised_at(problem, crns[key], center, radius), points[ri][start] - center,
+                                0 if found_already else p["worst_case_steps"])
+            found = measure(problem, {key: checks[key]}, (center + radius * u)[None])[0][key]
             worst.append(found["normalised"])
             rows.append({**base, "radius": radius, "direction": start, "search": "worst", "alpha": key[0],
                          "beta": key[1], "batch_size": key[2], **found})

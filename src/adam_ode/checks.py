@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import torch
 from scipy.optimize import least_squares, minimize
 
 from .vector_field.estimate import FieldEstimate
@@ -97,13 +98,27 @@ def sphere_points(center: np.ndarray, radii: np.ndarray, n_directions: int,
     return center + radii[:, None, None] * u[None]
 
 
-def worst_direction(objective: Callable[[np.ndarray], float], u_0: np.ndarray, steps: int) -> np.ndarray:
+def worst_direction(objective: Callable[[torch.Tensor], torch.Tensor], u_0: np.ndarray, steps: int) -> np.ndarray:
     """A unit direction u that (locally) maximises objective(u), from u_0: ``steps`` L-BFGS
-    iterations on the sphere, parametrised by v -> v / |v| (finite-difference gradients; the
-    objective should be smooth, e.g. a common-random-numbers field estimate)."""
-    if steps < 1:
-        return u_0 / np.linalg.norm(u_0)
-    result = minimize(lambda v: -objective(v / np.linalg.norm(v)), np.asarray(u_0, dtype=float), method="L-BFGS-B",
-                      options={"maxiter": steps})
+    iterations on the sphere, parametrised by v -> v / |v|, with exact gradients by autograd
+    (``objective`` maps a float64 tensor to a scalar tensor, smoothly: e.g. a common-random-numbers
+    field estimate through ``ERMCommonRandomNumbers.mean_at``)."""
     start = u_0 / np.linalg.norm(u_0)
-    return result.x / np.linalg.norm(result.x) if -result.fun >= objective(start) else start
+    if steps < 1:
+        return start
+
+    def negative(v):
+        v = torch.tensor(v, dtype=torch.float64, requires_grad=True)
+        value = objective(v / v.norm())
+        (grad,) = torch.autograd.grad(value, v)
+        return -float(value.detach()), -grad.numpy()
+
+    result = minimize(negative, np.asarray(u_0, dtype=float), jac=True, method="L-BFGS-B", options={"maxiter": steps})
+    return result.x / np.linalg.norm(result.x) if result.fun <= negative(start)[0] else start
+
+
+def normalised_derivative(gradient: torch.Tensor, field: torch.Tensor) -> torch.Tensor:
+    """grad F . f / (|grad F| |f|), the cosine the worst-case searches maximise (0 where either
+    vanishes)."""
+    scale = gradient.norm() * field.norm()
+    return gradient @ field / scale if scale > 0 else scale

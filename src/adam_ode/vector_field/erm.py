@@ -11,7 +11,10 @@ import torch
 from ..adam import AdamHyper
 from ..erm import ERMProblem
 from .estimate import (BLOCK, CHUNK_ELEMENTS, CONTROL_SAMPLES, FOLDS, CommonRandomNumbers, FieldEstimate, block_generators,
-                       check_samples, combine, control_means, sum_weights, truncation_lengths)
+                       check_samples, combine, control_means, sequence_values, sum_weights, truncation_lengths)
+
+# Rows of d f / d theta pulled back at once (memory: that many copies of one estimate's temporaries).
+JACOBIAN_CHUNK = 16
 
 
 def _pair_index(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -76,20 +79,20 @@ def _erm_index_sums(
         yield w, pairs
 
 
-def _erm_sums(w: np.ndarray, pairs: np.ndarray, jac: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+def _erm_sums(w: torch.Tensor, pairs: torch.Tensor, jac: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """m = w J and v = p K, K the (N (N + 1) / 2, d) products J_j * J_l of the pairs j <= l:
     two matrix products, K built in fixed chunks of pairs (so the numbers never depend on memory).
-    Both (S, d), stored component-major (transposed), the layout the control-variate fit reads."""
-    n, d = jac.shape
+    ``jac`` (..., N, d); m and v (..., d, S), component-major, the layout the control-variate fit
+    reads. Differentiable in J."""
+    n, d = jac.shape[-2:]
     upper, lower = (torch.from_numpy(i) for i in _pair_index(n))
     step = max(1, CHUNK_ELEMENTS // d)
-    p = torch.from_numpy(pairs)
-    m = jac.T @ torch.from_numpy(w).T
-    v = torch.zeros_like(m)
+    m = jac.mT @ w.T
+    v = 0.0
     for start in range(0, len(upper), step):
         rows = slice(start, start + step)
-        v += (jac[upper[rows]] * jac[lower[rows]]).T @ p[:, rows].T
-    return m.numpy().T, v.clamp_min(0.0).numpy().T
+        v = v + (jac[..., upper[rows], :] * jac[..., lower[rows], :]).mT @ pairs[:, rows].T
+    return m, v.clamp_min(0.0)
 
 
 def _as_jacobian(jac) -> torch.Tensor:
@@ -106,26 +109,32 @@ def _check_batch_size(batch_size) -> None:
         raise ValueError(f"batch_size must be an integer >= 1, got batch_size={batch_size}")
 
 
-def _batch_moments(jac: torch.Tensor, batch_size: int) -> np.ndarray:
-    """E[G^r], r = 1..4 (4, d), for G the mean of M i.i.d. uniform rows of J: the cumulants of the
-    mean are kappa_r / M^(r-1), those of one row from its central moments."""
-    rows = jac.numpy()
-    mean = rows.mean(axis=0)
-    c2, c3, c4 = (((rows - mean) ** r).mean(axis=0) for r in (2, 3, 4))
+def _batch_moments(jac: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """E[G^r], r = 1..4 (..., 4, d), for G the mean of M i.i.d. uniform rows of J (..., N, d): the
+    cumulants of the mean are kappa_r / M^(r-1), those of one row from its central moments."""
+    mean = jac.mean(dim=-2)
+    c2, c3, c4 = (((jac - mean[..., None, :]) ** r).mean(dim=-2) for r in (2, 3, 4))
     k1, k2, k3, k4 = mean, c2 / batch_size, c3 / batch_size**2, (c4 - 3 * c2**2) / batch_size**3
-    return np.stack([k1, k2 + k1**2, k3 + 3 * k2 * k1 + k1**3, k4 + 4 * k3 * k1 + 3 * k2**2 + 6 * k2 * k1**2 + k1**4])
+    return torch.stack([k1, k2 + k1**2, k3 + 3 * k2 * k1 + k1**3,
+                        k4 + 4 * k3 * k1 + 3 * k2**2 + 6 * k2 * k1**2 + k1**4], dim=-2)
 
 
 def _estimate(w, pairs, jac: torch.Tensor, batch_size: int, hyper: AdamHyper, n_terms, control_variate: bool):
     m, v = _erm_sums(w, pairs, jac)
     raw = _batch_moments(jac, batch_size)
-    return combine(m, v, raw[1], hyper, *n_terms, control_means(raw, hyper, *n_terms) if control_variate else None)
+    return combine(m.mT, v.mT, raw[1], hyper, *n_terms, control_means(raw, hyper, *n_terms) if control_variate else None)
+
+
+def _weights(blocks) -> tuple[torch.Tensor, torch.Tensor]:
+    """w (S, N) and the pair weights (S, N (N + 1) / 2) of ``_erm_index_sums``' blocks."""
+    return tuple(torch.from_numpy(np.concatenate(parts)) for parts in zip(*blocks))
 
 
 def _check_controls(n_samples, control_variate: bool) -> None:
-    if control_variate and n_samples < CONTROL_SAMPLES:
-        raise ValueError(f"n_samples must be >= {CONTROL_SAMPLES} with the control variates (their coefficients are "
-                         f"fitted per component on {FOLDS - 1} of {FOLDS} folds), got n_samples={n_samples}")
+    if control_variate and (n_samples < CONTROL_SAMPLES or n_samples % FOLDS):
+        raise ValueError(f"n_samples must be a multiple of {FOLDS} and >= {CONTROL_SAMPLES} with the control variates "
+                         f"(their coefficients are fitted per component on {FOLDS - 1} of {FOLDS} equal folds), "
+                         f"got n_samples={n_samples}")
 
 
 def erm_adam_field(
@@ -146,8 +155,7 @@ def erm_adam_field(
     _check_controls(n_samples, control_variate)
     n_terms = truncation_lengths(hyper.alpha, hyper.beta, tol)
     blocks = list(_erm_index_sums(jac.shape[0], batch_size, hyper, *n_terms, n_samples, seed))
-    return _estimate(np.concatenate([w for w, _ in blocks]), np.concatenate([p for _, p in blocks]), jac,
-                     batch_size, hyper, n_terms, control_variate)
+    return _estimate(*_weights(blocks), jac, batch_size, hyper, n_terms, control_variate)
 
 
 class ERMCommonRandomNumbers(CommonRandomNumbers):
@@ -167,8 +175,7 @@ class ERMCommonRandomNumbers(CommonRandomNumbers):
         self.control_variate = control_variate
         self.n_terms = truncation_lengths(hyper.alpha, hyper.beta, tol)
         blocks = list(_erm_index_sums(problem.n, batch_size, hyper, *self.n_terms, n_samples, seed))
-        self.w = np.concatenate([w for w, _ in blocks])
-        self.pairs = np.concatenate([p for _, p in blocks])
+        self.w, self.pairs = _weights(blocks)
 
     def estimate(self, theta) -> FieldEstimate:
         return self.at_jacobian(self.problem.per_sample_gradients(torch.as_tensor(theta, dtype=torch.float64)))
@@ -178,3 +185,18 @@ class ERMCommonRandomNumbers(CommonRandomNumbers):
         already hold them."""
         return _estimate(self.w, self.pairs, _as_jacobian(J), self.batch_size, self.hyper, self.n_terms,
                          self.control_variate)
+
+    def mean_at(self, J: torch.Tensor) -> torch.Tensor:
+        """The estimate's mean at per-sample gradients ``J`` (..., N, d), as a torch function of J
+        that autograd and torch.func differentiate exactly (``at_jacobian``'s mean, to rounding)."""
+        m, v = _erm_sums(self.w, self.pairs, J)
+        raw = _batch_moments(J, self.batch_size)
+        means = control_means(raw, self.hyper, *self.n_terms) if self.control_variate else None
+        return sequence_values(m, v, self.hyper, means).mean(dim=-1)
+
+    def jacobian(self, theta) -> np.ndarray:
+        """d f / d theta (d, d) of the mean, exact (reverse mode through J(theta)), for implicit ODE
+        solvers; the columns in chunks, so memory stays bounded."""
+        theta = torch.as_tensor(theta, dtype=torch.float64)
+        field = lambda t: self.mean_at(self.problem.per_sample_gradients(t))  # noqa: E731
+        return torch.func.jacrev(field, chunk_size=JACOBIAN_CHUNK)(theta).numpy()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterator
 
 import numpy as np
@@ -49,20 +49,27 @@ def sum_weights(alpha: float, beta: float, k_alpha: int, k_beta: int) -> tuple[n
     return a, b
 
 
-@dataclass
 class FieldEstimate:
     """A Monte Carlo estimate of f(theta).
 
     ``samples`` holds the per-sequence values (S, d); ``mean`` their average, ``stderr``
     their per-component standard error, ``truncation_bound`` a bound on the bias
-    (package docstring), ``n_terms`` = (K_alpha, K_beta).
+    (package docstring), ``n_terms`` = (K_alpha, K_beta). The error bar and the bias bound are
+    computed when first read: callers that only project the estimate (the Lyapunov check, at
+    hundreds of thousands of points) never pay for them.
     """
 
-    mean: np.ndarray
-    stderr: np.ndarray
-    truncation_bound: float
-    samples: np.ndarray
-    n_terms: tuple[int, int]
+    def __init__(self, samples: np.ndarray, n_terms: tuple[int, int], bias_bound: Callable[[], float]):
+        self.samples, self.n_terms, self._bias_bound = samples, n_terms, bias_bound
+        self.mean = samples.mean(axis=0)
+
+    @cached_property
+    def stderr(self) -> np.ndarray:
+        return self.samples.std(axis=0, ddof=1) / math.sqrt(len(self.samples))
+
+    @cached_property
+    def truncation_bound(self) -> float:
+        return self._bias_bound()
 
     def project(self, direction: np.ndarray) -> tuple[float, float]:
         """(direction . f, its standard error), from the per-sequence values."""
@@ -75,52 +82,53 @@ def check_samples(n_samples):
         raise ValueError(f"n_samples must be an integer >= 2, got n_samples={n_samples}")
 
 
-def control_means(raw: np.ndarray, hyper: AdamHyper, k_alpha: int, k_beta: int) -> np.ndarray:
-    """The exact means of the controls (m, v, m^2, m v, v^2), shape (5, d), from the raw moments
-    E[G^r], r = 1..4 (``raw``, shape (4, d)) of one step's gradient.
+def control_means(raw: torch.Tensor, hyper: AdamHyper, k_alpha: int, k_beta: int) -> torch.Tensor:
+    """The exact means of the controls (m, v, m^2, m v, v^2), shape (..., 5, d), from the raw moments
+    E[G^r], r = 1..4 (``raw``, shape (..., 4, d)) of one step's gradient.
 
     Every G_k is an independent copy of G and the kept weights sum to one, so with
     A = sum a_k^2, C = sum a_k b_k and D = sum b_k^2:
     E m = E G, E v = E G^2, E m^2 = A E G^2 + (1 - A) (E G)^2,
     E m v = C E G^3 + (1 - C) E G E G^2, E v^2 = D E G^4 + (1 - D) (E G^2)^2.
     """
-    mu1, mu2, mu3, mu4 = raw
+    mu1, mu2, mu3, mu4 = raw.unbind(-2)
     a, b = sum_weights(hyper.alpha, hyper.beta, k_alpha, k_beta)
     sq_a, cross, sq_b = a @ a, a @ b[:k_alpha], b @ b
-    return np.stack([mu1, mu2, sq_a * mu2 + (1 - sq_a) * mu1**2, cross * mu3 + (1 - cross) * mu1 * mu2,
-                     sq_b * mu4 + (1 - sq_b) * mu2**2])
+    return torch.stack([mu1, mu2, sq_a * mu2 + (1 - sq_a) * mu1**2, cross * mu3 + (1 - cross) * mu1 * mu2,
+                        sq_b * mu4 + (1 - sq_b) * mu2**2], dim=-2)
 
 
-def _cross_fitted(values: np.ndarray, m: np.ndarray, v: np.ndarray, means: np.ndarray) -> np.ndarray:
+def _cross_fitted(values: torch.Tensor, m: torch.Tensor, v: torch.Tensor, means: torch.Tensor) -> torch.Tensor:
     """values - c (X - E X) per component, X the controls (m, v, m^2, m v, v^2) and E X their exact
-    ``means`` (5, d), c fitted by least squares (with an intercept) on the other FOLDS of the
+    ``means`` (..., 5, d), c fitted by least squares (with an intercept) on the other FOLDS of the
     sequences (consecutive blocks; the sequences are i.i.d.). A value's coefficients never saw its
     own sequence, so every corrected value keeps the mean exactly and their spread is an honest
     error bar. The normal equations are scaled to unit diagonal, and a ridge of 1e-10 keeps c
     finite and smooth in the data when controls are constant or collinear (a constant column gets
-    c = 0)."""
-    # Per component, the design (1 + 5, S) with an intercept row, then batched matrix products over
-    # d. Component-major arrays (the ERM sums' layout) are not copied.
-    mt, vt, yt = (torch.from_numpy(np.ascontiguousarray(a.T)) for a in (m, v, values))  # (d, S)
-    e = torch.from_numpy(means)[..., None]
-    z = torch.empty(mt.shape[0], 1 + CONTROLS, mt.shape[1], dtype=mt.dtype)
-    z[:, 0] = 1.0
-    for j, control in enumerate((mt, vt, mt * mt, mt * vt, vt * vt)):
-        torch.sub(control, e[j], out=z[:, 1 + j])
-    bounds = [len(values) * f // FOLDS for f in range(FOLDS + 1)]
-    folds = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
-    gram = torch.stack([z[..., f] @ z[..., f].transpose(1, 2) for f in folds])  # (FOLDS, d, 6, 6)
-    rhs = torch.stack([z[..., f] @ yt[:, f, None] for f in folds])
+    c = 0). ``values``, ``m``, ``v``: (..., d, S), component-major; differentiable (torch.func).
+    """
+    # Fold-major views (..., d, FOLDS, S / FOLDS): the design (1 + 5) per fold is then built
+    # contiguous, and every product below is one batched matrix product without copies.
+    yf, mf, vf = (a.unflatten(-1, (FOLDS, -1)) for a in (values, m, v))
+    z = torch.stack([torch.ones_like(mf), mf, vf, mf * mf, mf * vf, vf * vf], dim=-2)  # (..., d, FOLDS, 6, S/FOLDS)
+    z[..., 1:, :] -= means.mT[..., None, :, None]
+    gram, rhs = z @ z.mT, z @ yf[..., None]
     # Fold k is fitted on the sums over the other folds; all folds solved at once.
-    gram, rhs = gram.sum(dim=0) - gram, rhs.sum(dim=0) - rhs
-    diag = torch.diagonal(gram, dim1=2, dim2=3)
-    scale = torch.where(diag > 0, diag.rsqrt(), torch.zeros_like(diag))[..., None]  # (FOLDS, d, 6, 1)
-    unit = scale * gram * scale.transpose(2, 3) + 1e-10 * torch.eye(1 + CONTROLS, dtype=gram.dtype)
-    coef = (scale * torch.linalg.solve(unit, scale * rhs))[:, :, 1:].transpose(2, 3)  # (FOLDS, d, 1, 5)
-    out = torch.empty_like(yt)
-    for k, f in enumerate(folds):
-        out[:, f] = yt[:, f] - (coef[k] @ z[:, 1:, f])[:, 0]
-    return out.T.numpy()
+    gram, rhs = gram.sum(dim=-3, keepdim=True) - gram, rhs.sum(dim=-3, keepdim=True) - rhs
+    diag = torch.diagonal(gram, dim1=-2, dim2=-1)
+    scale = torch.where(diag > 0, diag.clamp_min(torch.finfo(diag.dtype).tiny).rsqrt(), 0.0)[..., None]
+    unit = scale * gram * scale.mT + 1e-10 * torch.eye(1 + CONTROLS, dtype=gram.dtype)
+    coef = (scale * torch.linalg.solve(unit, scale * rhs))[..., 1:, :]  # (..., d, FOLDS, 5, 1)
+    return (yf - (coef.mT @ z[..., 1:, :])[..., 0, :]).flatten(-2)
+
+
+def sequence_values(m: torch.Tensor, v: torch.Tensor, hyper: AdamHyper, means: torch.Tensor | None = None) -> torch.Tensor:
+    """The per-sequence values -m / (eps + sqrt(v)) from the normalised sums m, v (..., d, S),
+    component-major; with ``means`` (``control_means``, (..., 5, d)), the cross-fitted control
+    variates (``_cross_fitted``). Differentiable in m and v (torch.func), for exact derivatives of
+    a common-random-numbers field."""
+    values = -m / (hyper.eps + v.sqrt())
+    return values if means is None else _cross_fitted(values, m, v, means)
 
 
 def combine(m, v, second_moment, hyper: AdamHyper, k_alpha, k_beta, means=None) -> FieldEstimate:
@@ -131,25 +139,24 @@ def combine(m, v, second_moment, hyper: AdamHyper, k_alpha, k_beta, means=None) 
     component (``_cross_fitted``): unbiased, and the error is what the second-order expansion of
     -m / (eps + sqrt(v)) about the means leaves. The samples then need not obey the bound B.
     """
+    m, v = (torch.as_tensor(a, dtype=torch.float64).T for a in (m, v))
+    samples = sequence_values(m, v, hyper, None if means is None else torch.as_tensor(means))
+    return FieldEstimate(samples.T.numpy(), (k_alpha, k_beta),
+                         lambda: _bias_bound(m, v, second_moment, hyper, k_alpha, k_beta))
+
+
+def _bias_bound(m: torch.Tensor, v: torch.Tensor, second_moment, hyper: AdamHyper, k_alpha: int, k_beta: int) -> float:
+    """The bias bound of the package docstring, from the sums m, v (d, S), component-major."""
     alpha, beta, eps = hyper.alpha, hyper.beta, hyper.eps
-    samples = -m / (eps + np.sqrt(v))
-    if means is not None:
-        samples = _cross_fitted(samples, m, v, means)
     bound = field_bound(alpha, beta)
     a_k, b_k = alpha**k_alpha, beta**k_beta
     deterministic = bound * ((alpha / math.sqrt(beta)) ** k_alpha + a_k / (1 - a_k) + b_k)
-    m_k = np.abs(m) * (1 - a_k)
+    m_k = m.abs() * (1 - a_k)
     v_k = v * (1 - b_k)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = m_k / (eps + np.sqrt(v_k))
-        tail = np.where(m_k > 0, np.minimum(bound, r * b_k * second_moment / (2 * v_k)), 0.0)
-    return FieldEstimate(
-        mean=samples.mean(axis=0),
-        stderr=samples.std(axis=0, ddof=1) / math.sqrt(len(samples)),
-        truncation_bound=float(deterministic + tail.mean(axis=0).max()),
-        samples=samples,
-        n_terms=(k_alpha, k_beta),
-    )
+    r = m_k / (eps + v_k.sqrt())
+    second = torch.as_tensor(second_moment, dtype=torch.float64).reshape(-1, 1)
+    tail = torch.where(m_k > 0, torch.clamp_max(r * b_k * second / (2 * v_k), bound), 0.0)
+    return float(deterministic + tail.mean(dim=-1).max())
 
 
 def block_generators(seed: int, n_samples: int) -> Iterator[tuple[np.random.Generator, int]]:
