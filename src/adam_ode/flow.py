@@ -28,16 +28,18 @@ def noiseless_flow_field(gradient: Field, eps: float) -> Field:
 
 
 def integrate_flow(field: Field, theta_0: np.ndarray, horizon: float, *, method: str = "RK45",
-                   rtol: float = 1e-8, atol: float = 1e-10):
+                   rtol: float = 1e-8, atol: float = 1e-10, jacobian: Callable[[np.ndarray], np.ndarray] | None = None):
     """Solve Psi' = field(Psi), Psi_0 = theta_0 on [0, horizon] with scipy's solve_ivp.
 
-    Returns the solve_ivp result; ``.sol(s)`` is the dense solution. Raises RuntimeError
-    if the solver fails.
+    ``jacobian``: theta -> d field / d theta, for the implicit methods (BDF, Radau, LSODA), which
+    otherwise take it by finite differences (d + 1 field evaluations each time). Returns the
+    solve_ivp result; ``.sol(s)`` is the dense solution. Raises RuntimeError if the solver fails.
     """
     if not horizon > 0:
         raise ValueError(f"horizon must be > 0, got horizon={horizon}")
     result = solve_ivp(lambda t, y: field(y), (0.0, horizon), np.asarray(theta_0, dtype=float),
-                       method=method, rtol=rtol, atol=atol, dense_output=True)
+                       method=method, rtol=rtol, atol=atol, dense_output=True,
+                       **({} if jacobian is None else {"jac": lambda t, y: jacobian(y)}))
     if not result.success:
         raise RuntimeError(f"solve_ivp failed: {result.message}")
     return result
