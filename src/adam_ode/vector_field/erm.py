@@ -65,8 +65,8 @@ def _erm_index_sums(
     for rng, size in block_generators(seed, n_samples):
         rows = np.arange(size)[:, None]
         head = rng.integers(0, n, (size, k_alpha, batch_size))
-        w = np.zeros((size, n))
-        np.add.at(w, (rows, head.reshape(size, -1)), a_terms[None, :])
+        w = np.bincount((rows * n + head.reshape(size, -1)).ravel(), weights=np.tile(a_terms, size),
+                        minlength=size * n).reshape(size, n)
         pairs = np.zeros((size, n * (n + 1) // 2))
         for start in range(0, k_beta, step):
             stop = min(k_beta, start + step)
