@@ -115,7 +115,51 @@ def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
     assert "sum to 3.0 min" in text and "peak memory 420 MB (`flow`)" in text
     assert "| `flow` | over | 2.0 | 1.0 | 420 | 900, 70 |" in text and "| `flow` | under | did not finish | | | 900, 70 |" in text
     assert "OLD" in text  # no claims of that run yet: the block is left alone
-    (results / "current" / "big").mkdir(parents=True)
-    pd.DataFrame([ROW]).to_csv(results / "current" / "big" / "claims.csv", index=False)
+    _finished_view(results, "big", {("claims", "c1", None): {"flow_over": "f1"}, ("flow", "f1", "over"): {}})
     refresh(run, readme, tmp_path / "images", paper=overlay, results=results)
     assert "OLD" not in readme.read_text() and readme.read_text().count("| `F9.x` | difference |") == 2
+
+
+def _finished_view(results, name, stages):
+    """results/current/<name>/claims.csv linked into a claims directory, and the stage directories
+    ``stages`` ((stage, key, network) -> upstream) with their provenance files."""
+    import json
+
+    import pandas as pd
+
+    for (stage, key, network), upstream in stages.items():
+        directory = results / stage / key
+        directory.mkdir(parents=True)
+        params = {"network": network} if network else {}
+        (directory / "provenance.json").write_text(json.dumps({"stage": stage, "key": key, "params": params,
+                                                                "upstream": upstream}))
+        if stage == "claims":
+            pd.DataFrame([ROW]).to_csv(directory / "claims.csv", index=False)
+            (results / "current" / name).mkdir(parents=True)
+            (results / "current" / name / "claims.csv").symlink_to(f"../../claims/{key}/claims.csv")
+
+
+def test_a_finished_run_s_jobs_come_from_its_provenance(tmp_path):
+    """Once a run has its view, its table lists the jobs that run made (found through the
+    provenance files), not those the current code would plan; an input that is missing is named."""
+    import pandas as pd
+    import pytest
+
+    from replication.readme import config_of, jobs_of
+
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("name: big\n")
+    config = config_of(overlay)
+    results = tmp_path / "results"
+    _finished_view(results, "big", {("claims", "c1", None): {"flow_over": "f1", "data": "d1"},
+                                    ("flow", "f1", "over"): {"data": "d1"}, ("data", "d1", None): {}})
+    tsv = results / "benchmarks" / "flow" / "f1.tsv"
+    tsv.parent.mkdir(parents=True)
+    pd.DataFrame([{"s": 120.0, "cpu_time": 60.0, "max_rss": 420.0}]).to_csv(tsv, sep="\t", index=False)
+    jobs = jobs_of(config, results)
+    assert sorted(zip(jobs["stage"], jobs["instance"])) == [("claims", ""), ("data", ""), ("flow", "over")]
+    assert jobs.set_index("stage").loc["flow", "seconds"] == 120.0 and jobs["seconds"].notna().sum() == 1
+    (results / "data" / "d1" / "provenance.json").unlink()
+    (results / "data" / "d1").rmdir()
+    with pytest.raises(SystemExit, match="data = d1"):
+        jobs_of(config, results)

@@ -16,6 +16,7 @@ far, its claims table.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
@@ -90,13 +91,38 @@ def config_of(*overlays: Path) -> dict:
     return validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml", palette=False)
 
 
+def run_stages(view: Path) -> list[tuple[str, str, dict]]:
+    """(stage, key, params) of every job behind a finished run's view (results/current/<name>/):
+    the stage directories its figures and claims link to and, through their provenance files,
+    every directory upstream of those. The run that was made, whatever the code is now."""
+    results = view.parent.parent
+    pending = {link.resolve().parent for link in view.iterdir()}
+    seen = {}
+    while pending:
+        directory = pending.pop()
+        seen[directory] = json.loads((directory / "provenance.json").read_text())
+        for name, key in seen[directory]["upstream"].items():
+            found = set(results.glob(f"*/{key}"))
+            if not found:
+                raise SystemExit(f"{directory / 'provenance.json'} names its input {name} = {key}, which is not "
+                                 f"under {results}: copy the run's stage directories along with its view")
+            pending |= found - set(seen)
+    return sorted((p["stage"], p["key"], p["params"]) for p in seen.values())
+
+
 def jobs_of(config: dict, results: Path) -> pd.DataFrame:
     """One row per job of a config, with what its stage asks a cluster for and, where its benchmark
-    file exists, its wall time, CPU time, peak RSS and when it ended (the file's time)."""
-    table = StageTable(ROOT)
+    file exists, its wall time, CPU time, peak RSS and when it ended (the file's time). The jobs
+    are those of the config's finished run (``run_stages``) where it has one, else those the
+    current code plans."""
+    view = results / "current" / config["name"]
+    if (view / "claims.csv").is_file():
+        stages = run_stages(view)
+    else:
+        table = StageTable(ROOT)
+        stages = [(stage, key, table.specs[stage][key]["params"]) for stage, key in table.register(config)["stages"]]
     rows = []
-    for stage, key in table.register(config)["stages"]:
-        params = table.specs[stage][key]["params"]
+    for stage, key, params in stages:
         instance = next((params[k] for k in ("network", "figure") if isinstance(params.get(k), str)), "")
         asks = config["resources"][stage]
         row = {"stage": stage, "instance": instance, "asks_mb": asks["mem_mb"], "asks_min": asks["runtime"]}
