@@ -9,9 +9,10 @@ optimiser steps maximising the normalised derivative grad F . f / (|grad F| |f|)
 sphere, from the random direction where it was largest (common random numbers make the
 objective smooth, and autograd through the estimator gives its exact gradient), at the
 smallest radius for every (alpha, beta, M) (the limit r -> 0, where M0 shows) and at the
-largest radius for the largest M (the edge of the grid, where r0 would show); where a random direction already has grad F . f significantly > 0, that direction is
-the one kept. The maximum over one set of sequences is biased upwards, so each direction found
-is measured again with independent sequences.
+largest radius for the largest M (the edge of the grid, where r0 would show); where a random
+direction already has grad F . f significantly > 0, that direction is the one kept. The
+maximum over one set of sequences is biased upwards, so each direction found is measured again
+with independent sequences.
 """
 
 import numpy as np
