@@ -1,4 +1,4 @@
-"""Stage minima: polish every run's final iterate by Levenberg-Marquardt in float64.
+"""Stage minima: polish every run's final iterate by trust-region Gauss-Newton in float64.
 
 For an overparametrized network this lands on the minimum set Z (F - inf F <= tol, inf F = 0
 on clean data); for an underparametrized network it lands on a critical point with F > inf F.
