@@ -42,3 +42,12 @@ def test_schema_defaults_are_the_default_config():
     partial = {"train": {"steps": 15000}}
     validate(partial, SCHEMA)
     assert partial["train"]["batch_size"] == load()["train"]["batch_size"] and partial["train"]["steps"] == 15000
+
+
+def test_the_default_palette_is_one_seaborn_knows():
+    """Validation takes the schema's default palette on trust (importing seaborn costs every
+    Snakemake start 2 s); any other name is put to seaborn."""
+    import seaborn
+
+    default = yaml.safe_load(SCHEMA.read_text())["properties"]["figures"]["properties"]["palette"]["default"]
+    assert len(seaborn.color_palette(default)) >= 3
