@@ -4,7 +4,10 @@ In two fresh copies of the repository (tracked files only, the current .venv lin
 the default config end to end with --cores 2 and with --cores 1, then, on the finished run,
 `snakemake -n` and a full cache-hit `make run` (median of repeats). Resources: the peak RSS
 and wall time of every job (Snakemake's benchmark files) against the mem_mb and runtime its
-rule declares (first attempt). Writes results/benchmarks/pipeline.csv and memory.csv.
+rule declares (first attempt). Then the paper config's zero-shift stages alone (``PAPER_STAGES``,
+one thread each, so their wall time is their CPU time), so that the cost of the F2 and F7
+experiments is known per config. Writes results/benchmarks/pipeline.csv, memory.csv and
+stage_minutes.csv.
 """
 
 import argparse
@@ -17,10 +20,15 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from common import write_table
+from replication.config import overlaid, validate
+from replication.stages import StageTable
 
 ROOT = Path(__file__).resolve().parents[1]
+# The stages of the zero-shift experiments (F2, F7), timed at the paper config's sizes too.
+PAPER_STAGES = ("quadratic_zeros", "quadratic_rates")
 
 
 def fresh_copy(parent: Path, name: str) -> Path:
@@ -52,6 +60,31 @@ def declared_resources(snakemake: str, repo: Path) -> dict[str, dict[str, int]]:
     return declared
 
 
+def job_times(repo: Path) -> pd.DataFrame:
+    """Every finished job's wall time and peak RSS, from Snakemake's benchmark files."""
+    jobs = []
+    for tsv in (repo / "results" / "benchmarks").glob("*/*.tsv"):
+        row = pd.read_csv(tsv, sep="\t").iloc[-1]
+        jobs.append({"stage": tsv.parent.name, "key": tsv.stem, "seconds": row["s"], "max_rss_mb": row["max_rss"]})
+    return pd.DataFrame(jobs)
+
+
+def stage_minutes(snakemake: str, repo: Path, default_jobs: pd.DataFrame) -> pd.DataFrame:
+    """Minutes of one core per zero-shift stage, on the default config (its run above) and on the
+    paper config (those stages alone)."""
+    config = validate(overlaid(*(yaml.safe_load((repo / "config" / f).read_text()) for f in ("config.yaml", "paper.yaml"))),
+                      repo / "workflow" / "schemas" / "config.schema.yaml", palette=False)
+    targets = [f"results/{stage}/{key}/provenance.json" for stage, key in StageTable(repo).register(config)["stages"]
+               if stage in PAPER_STAGES]
+    subprocess.run([snakemake, *targets, "--cores", "2", "--configfile", "config/paper.yaml"], cwd=repo, check=True,
+                   capture_output=True)
+    paper_jobs = job_times(repo)
+    paper_jobs = paper_jobs[~paper_jobs["key"].isin(default_jobs["key"])]
+    rows = [{"config": name, "stage": stage, "cpu_minutes": jobs[jobs["stage"] == stage]["seconds"].sum() / 60}
+            for name, jobs in (("default", default_jobs), ("paper", paper_jobs)) for stage in PAPER_STAGES]
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -71,11 +104,8 @@ def main() -> None:
                  {"measure": "cache-hit make run", "seconds": cached},
                  {"measure": "speed-up --cores 1 -> --cores 2 (ratio)", "seconds": walls[1] / walls[2]}]
         declared = declared_resources(snakemake, repo)
-        jobs = []
-        for tsv in (repo / "results" / "benchmarks").glob("*/*.tsv"):
-            row = pd.read_csv(tsv, sep="\t").iloc[-1]
-            jobs.append({"stage": tsv.parent.name, "key": tsv.stem, "seconds": row["s"], "max_rss_mb": row["max_rss"]})
-    jobs = pd.DataFrame(jobs)
+        jobs = job_times(repo)
+        minutes = stage_minutes(snakemake, repo, jobs)
     serial = jobs["seconds"].sum()
     rows.append({"measure": "sum of job times / wall time at --cores 2 (ratio)", "seconds": serial / walls[2]})
     table = pd.DataFrame(rows)
@@ -88,8 +118,10 @@ def main() -> None:
     memory["declared_runtime_min"] = [declared[s]["runtime"] for s in memory["stage"]]
     memory["runtime_over_measured"] = 60 * memory["declared_runtime_min"] / memory["max_seconds"]
     write_table(memory, "memory")
+    write_table(minutes, "stage_minutes")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(memory.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(minutes.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"targets: snakemake -n <= 3 s ({dry:.2f}); cache-hit make run <= 10 s ({cached:.2f}); end to end <= 600 s "
           f"({walls[2]:.0f}); --cores 1 -> 2 >= 1.6x ({walls[1] / walls[2]:.2f}x); peak RSS <= 2048 MB "
           f"({memory['max_rss_mb'].max():.0f}); declared mem_mb within 2x of the peak: "

@@ -4,7 +4,7 @@ import pandas as pd
 
 from replication.claims import (CONFLICTING, capture_claims, excluded_runs, flow_claims, limit_claims, lyapunov_claims,
                                 network_controls, noise_claims, pl_claims, quadratic_claims, rate_claims,
-                                step_size_claims, width_claims)
+                                step_size_claims, width_claims, with_error_control)
 from replication.dashboard import as_markdown
 from replication.store import Stage, atomic_write, load_arrays, save_table
 
@@ -38,9 +38,9 @@ rows = (
     + capture_claims(capture[capture["network"].isin(overparametrized)], c["capture_reduction"], c["converged_loss"],
                      controls)
     + width_claims(pd.read_csv(stage.input("widths", "widths.csv")), c["converged_loss"], CONFLICTING)
-    + rate_claims(pd.read_csv(stage.input("rates", "rates.csv")), c["rate_tolerance"])
+    + rate_claims(pd.read_csv(stage.input("rates", "rates.csv")), c["constant_margin"], c["rate_tolerance"])
 )
-claims = pd.DataFrame(rows)
+claims = with_error_control(pd.DataFrame(rows))
 excluded = excluded_runs({name.removeprefix("train_"): load_arrays(stage.input(name, "trajectories.npz"))["diverged_at"]
                           for name in stage.upstream if name.startswith("train_")})
 save_table(stage.output("claims.csv"), claims)

@@ -1,10 +1,12 @@
-"""Stage quadratic_rates: how the zero of f moves with beta and the mini-batch size, and how far
-Adam with a constant step size spreads around it, on the 1-D stochastic quadratic.
+"""Stage quadratic_rates: how the zero of f moves with u = 1 - beta and with the mini-batch size M,
+and how far Adam with a constant step size spreads around it, on the 1-D stochastic quadratic.
 
-For a skewed law and a symmetric control law: the shift zero(f) - E[X] against 1 - beta and
-against M (one common-random-numbers field per seed), and the stationary standard deviation
-of Adam's iterates against gamma (second half of each run). The spread's control is the
-same problem without noise.
+The zero shifts: for every law (the skewed laws, then the symmetric one), on two sweeps, the
+beta sweep (every beta of ``betas`` at each M of ``beta_batch_sizes``) and the batch-size sweep
+(every M of ``batch_sizes`` at ``batch_size_beta``), one independent common-random-numbers field
+per seed and point; a point on both sweeps is computed once and listed under each. The spread:
+the standard deviation of Adam's iterates over the second half of each constant-step run, with
+noise (the first skewed law) and without.
 """
 
 import dataclasses
@@ -12,56 +14,71 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import torch
-from scipy.optimize import brentq
 
 from adam_ode.adam import AdamHyper, run_adam
-from adam_ode.schedule import constant_schedule
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
-from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
+from adam_ode.schedule import constant_schedule
+from replication.quadratic_fields import quadratic_zero_shifts
 from replication.store import Stage, save_table, seed_for
 
-torch.set_num_threads(snakemake.threads)
-stage = Stage(snakemake.params.stage, snakemake.log[0])
-p = stage.params
-a = p["adam"]
-laws = {"skewed": NoiseLaw(**p["law"]), "control": NoiseLaw(**p["control_law"])}
+
+def sweep_points(p: dict) -> dict[str, list[tuple[float, int]]]:
+    """sweep -> its (beta, M) points."""
+    return {"beta": [(beta, m) for m in p["beta_batch_sizes"] for beta in p["betas"]],
+            "batch_size": [(p["batch_size_beta"], m) for m in p["batch_sizes"]]}
 
 
-def zero_shift(law, beta, batch_size, seed):
-    problem = StochasticQuadratic(law, 1, batch_size)
-    crn = QuadraticCommonRandomNumbers(problem, AdamHyper(a["alpha"], beta, a["eps"]), n_samples=p["n_samples"],
-                                       seed=seed, tol=p["field"]["tol"])
-    half_width = 10 * law.scale + 1
-    return brentq(lambda t: crn([t])[0], law.mean - half_width, law.mean + half_width, xtol=1e-13) - law.mean
+def zero_shifts(stage: Stage, laws: list[NoiseLaw]) -> list[dict]:
+    p = stage.params
+    computed, rows = {}, []
+    for sweep, points in sweep_points(p).items():
+        for index, law in enumerate(laws):
+            for beta, batch_size in points:
+                if (index, beta, batch_size) not in computed:
+                    computed[index, beta, batch_size] = quadratic_zero_shifts(
+                        p, law, beta, batch_size, "quadratic_rates", index, beta, batch_size)
+                    stage.log(f"{law.name} beta={beta:g} M={batch_size}: mean shift "
+                              f"{np.mean(computed[index, beta, batch_size]):.5g}")
+                rows += [{"kind": "zero_shift", "sweep": sweep, "law": law.name, "law_index": index,
+                          "symmetric": law.symmetric, "skewness": law.skewness, "scale": law.scale,
+                          "alpha": p["adam"]["alpha"], "beta": beta, "batch_size": batch_size, "gamma": np.nan,
+                          "seed": seed, "value": shift, "diverged": False}
+                         for seed, shift in enumerate(computed[index, beta, batch_size])]
+    return rows
 
 
-rows = []
-for role, law in laws.items():
-    for kind, values in (("beta", p["betas"]), ("batch_size", p["batch_sizes"])):
-        for value in values:
-            beta, batch_size = (value, 1) if kind == "beta" else (a["beta"], value)
-            for seed in range(p["seeds"]):
-                shift = zero_shift(law, beta, batch_size, seed_for(p["seed"], "quadratic_rates", role, kind, value, seed))
-                rows.append({"kind": kind, "role": role, "law": law.name, "x": 1 - beta if kind == "beta" else value,
-                             "seed": seed, "value": shift, "diverged": False})
-            stage.log(f"{role} {law.name} {kind}={value}: mean shift {np.mean([r['value'] for r in rows[-p['seeds']:]]):.4g}")
+def stationary_spreads(stage: Stage, law: NoiseLaw) -> list[dict]:
+    """Every gamma and seed in one batch, started at E[X] - 1 (without noise, a start at E[X]
+    would never move)."""
+    p, adam = stage.params, stage.params["adam"]
+    gammas = np.repeat(p["gammas"], p["spread_seeds"])
+    second_half = np.arange(p["spread_steps"] // 2, p["spread_steps"] + 1)
+    rows = []
+    for noise, spread_law in (("skewed", law), ("none", dataclasses.replace(law, scale=0.0))):
+        problem = StochasticQuadratic(spread_law, 1)
+        rng = np.random.default_rng(seed_for(p["seed"], "quadratic_rates", "spread", noise))
+        path = run_adam(torch.full((len(gammas), 1), law.mean - 1.0, dtype=torch.float64),
+                        problem.stochastic_gradient(rng), constant_schedule(gammas),
+                        AdamHyper(adam["alpha"], adam["beta"], adam["eps"]), p["spread_steps"],
+                        record_steps=second_half)
+        spread = path.thetas[:, :, 0].std(dim=0).numpy()
+        rows += [{"kind": "spread", "sweep": "gamma", "law": law.name if noise == "skewed" else "no noise",
+                  "law_index": 0, "symmetric": False, "skewness": spread_law.skewness, "scale": spread_law.scale,
+                  "alpha": adam["alpha"], "beta": adam["beta"], "batch_size": 1, "gamma": float(gamma),
+                  "seed": run % p["spread_seeds"], "value": float(value), "diverged": bool(path.diverged_at[run] >= 0)}
+                 for run, (gamma, value) in enumerate(zip(gammas, spread))]
+        stage.log(f"spread ({noise}): " + ", ".join(f"gamma {g:g}: {s:.3g}" for g, s in
+                                                    zip(p["gammas"], spread.reshape(len(p["gammas"]), -1).mean(axis=1))))
+    return rows
 
-# Stationary spread: every gamma and seed in one batch, started at E[X] - 1 (without noise,
-# a start at E[X] would never move).
-gammas = np.repeat(p["gammas"], p["spread_seeds"])
-second_half = np.arange(p["spread_steps"] // 2, p["spread_steps"] + 1)
-for role, law in (("skewed", laws["skewed"]), ("control", dataclasses.replace(laws["skewed"], scale=0.0))):
-    problem = StochasticQuadratic(law, 1)
-    rng = np.random.default_rng(seed_for(p["seed"], "quadratic_rates", "spread", role))
-    path = run_adam(torch.full((len(gammas), 1), law.mean - 1.0, dtype=torch.float64), problem.stochastic_gradient(rng),
-                    constant_schedule(gammas), AdamHyper(a["alpha"], a["beta"], a["eps"]), p["spread_steps"],
-                    record_steps=second_half)
-    spread = path.thetas[:, :, 0].std(dim=0).numpy()
-    for run, (gamma, value) in enumerate(zip(gammas, spread)):
-        rows.append({"kind": "spread", "role": role, "law": law.name if role == "skewed" else "no noise",
-                     "x": float(gamma), "seed": run % p["spread_seeds"], "value": float(value),
-                     "diverged": bool(path.diverged_at[run] >= 0)})
-    stage.log(f"spread ({role}): " + ", ".join(f"gamma {g:g}: {s:.3g}" for g, s in
-                                                zip(p["gammas"], spread.reshape(len(p["gammas"]), -1).mean(axis=1))))
-save_table(stage.output("rates.csv"), pd.DataFrame(rows))
-stage.finish()
+
+def main(stage: Stage) -> None:
+    laws = [NoiseLaw(**spec) for spec in stage.params["laws"]] + [NoiseLaw(**stage.params["symmetric_law"])]
+    rows = zero_shifts(stage, laws) + stationary_spreads(stage, laws[0])
+    save_table(stage.output("rates.csv"), pd.DataFrame(rows))
+    stage.finish()
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(snakemake.threads)  # noqa: F821 (Snakemake's script global)
+    main(Stage(snakemake.params.stage, snakemake.log[0]))  # noqa: F821

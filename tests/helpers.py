@@ -93,7 +93,12 @@ BAD_CONFIGS = [
     ("networks.over.widths", [1, 2, 1], "networks.over.overparametrized"),
     ("quadratic.laws.0.shape", 1.5, "quadratic.laws.0.shape"),  # a probability
     ("quadratic.laws.2.shape", 0.5, "quadratic.laws.2"),  # the normal law takes no shape
-    ("rates.control_law.name", "exponential", "rates.control_law.name"),  # must be symmetric
+    ("rates.symmetric_law.name", "exponential", "rates.symmetric_law.name"),  # must be symmetric
+    ("rates.laws.1.name", "normal", "rates.laws.1.name"),  # must be skewed
+    ("rates.betas", [0.99, 0.99, 0.999], "rates.betas"),  # a fit needs distinct points
+    ("rates.batch_size_beta", 0.5, "rates.batch_size_beta"),
+    ("rates.n_samples", 2002, "rates.n_samples"),  # the control variates' folds
+    ("claims.constant_margin", 0.2, "claims.constant_margin"),
     ("train.record_points", 10**6, "train.record_points"),
     ("flow.horizon", 1e6, "flow.horizon"),
     ("quadratic_flow.sweep_time", 1e6, "quadratic_flow.sweep_time"),

@@ -15,9 +15,12 @@ def test_key_table_is_the_generated_one():
 
 def test_keys_reach_only_the_stages_that_read_them():
     found = effects()
-    # The estimator options and the path points do not reach the quadratic stages or the
-    # training; the quadratic stages take their betas from their own section.
-    assert found["field.control_variate"][0] == ["flow", "lyapunov_pl", "vector_field"]
+    # The control variates reach every field estimate but the quadratic flow's and the
+    # training's; the path points only the field path; the quadratic stages take their betas
+    # from their own sections, and the rates' batch-size sweep from its own key.
+    assert found["field.control_variate"][0] == ["flow", "lyapunov_pl", "quadratic_rates", "quadratic_zeros",
+                                                 "vector_field"]
+    assert found["rates.batch_size_beta"][0] == ["quadratic_rates"]
     assert found["field.path_points"] == (["vector_field"], ["figures", "vector_field"])
     assert "quadratic_zeros" not in found["adam.beta"][1] and "quadratic_adam" not in found["adam.beta"][1]
     assert "train" not in found["lyapunov.momenta"][1]

@@ -126,7 +126,7 @@ FAST = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCh
 
 
 def test_every_leaf_key_is_walked():
-    assert {"adam.alpha", "networks.over.widths", "quadratic.laws.0.shape", "rates.control_law.name",
+    assert {"adam.alpha", "networks.over.widths", "quadratic.laws.0.shape", "rates.symmetric_law.name",
             "lyapunov.momenta.0.beta", "figures.palette"} <= set(LEAVES)
     assert len(LEAVES) > 100
 

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from replication.stats import (CONTRADICTED, INCONCLUSIVE, SUPPORTED, UNDERPOWERED, Estimate, below_zero, beyond,
-                               equivalent, every_case, extrapolate_to_zero, in_band, mean_of, nonzero)
+                               equivalent, every_case, extrapolate_to_zero, holm, in_band, mean_of, nonzero)
 
 
 def sample(mean, sd, n, seed):
@@ -112,3 +112,28 @@ def test_extrapolation_to_zero_against_numpy_and_with_a_lack_of_fit_switch():
     assert bent(0.01) == pytest.approx(1.0 - 0.6 + 0.2)
     with pytest.raises(ValueError, match=">= 3 points"):
         extrapolate_to_zero(x[:2], line[:2])
+
+
+def test_p_values_are_scipy_s_tests_and_decide_at_five_percent():
+    values = sample(0.3, 1.0, 12, seed=7)
+    est = mean_of(values)
+    # A one-sided difference: twice scipy's one-sided t-test p; a two-sided one: scipy's.
+    assert beyond(est, 0.0, +1).p_value == pytest.approx(2 * stats.ttest_1samp(values, 0.0, alternative="greater").pvalue)
+    assert nonzero(est, 0.1).p_value == pytest.approx(stats.ttest_1samp(values, 0.0).pvalue)
+    # TOST: the larger of the two one-sided p-values against -delta and +delta.
+    tost = max(stats.ttest_1samp(values, -1.0, alternative="greater").pvalue,
+               stats.ttest_1samp(values, 1.0, alternative="less").pvalue)
+    assert equivalent(est, 1.0).p_value == pytest.approx(tost)
+    # Every rule is supported exactly when its p-value is below 0.05.
+    for mean in np.linspace(-1.5, 1.5, 31):
+        e = mean_of(sample(mean, 1.0, 12, seed=8))
+        for verdict in (beyond(e, 0.2, +1), nonzero(e, 0.1), equivalent(e, 1.2), equivalent(e, 1.2, rival=e.shifted(-2)),
+                        in_band(e, 0.1, 1.0)):
+            assert (verdict.verdict == SUPPORTED) == (verdict.p_value < 0.05)
+
+
+def test_holm_adjusts_step_down_and_leaves_untested_rows_out():
+    p = [0.01, 0.04, np.nan, 0.03, 0.5]
+    # Sorted 0.01, 0.03, 0.04, 0.5 over m = 4: 0.04, 0.09, 0.09 (monotone), 0.5.
+    assert holm(p) == pytest.approx([0.04, 0.09, np.nan, 0.09, 0.5], nan_ok=True)
+    assert np.isnan(holm([np.nan])).all() and holm([]).size == 0

@@ -80,10 +80,57 @@ class NoiseLaw:
         w = math.exp(self.sigma**2)
         return sign * (w + 2) * math.sqrt(w - 1)
 
-    def standardized(self, rng: np.random.Generator, size) -> np.ndarray:
-        """Draws of (X - mean) / scale: mean 0, variance 1."""
-        draws = self._draws(rng, size)
+    @property
+    def excess_kurtosis(self) -> float:
+        """kappa_4 / scale^4, the fourth cumulant in units of the variance (mirroring keeps it)."""
+        if self.name == "normal":
+            return 0.0
+        if self.name == "rademacher":
+            return -2.0
+        if self.name == "exponential":
+            return 6.0
+        if self.name == "two_point":
+            pq = self.p * (1 - self.p)
+            return (1 - 6 * pq) / pq
+        w = math.exp(self.sigma**2)
+        return w**4 + 2 * w**3 + 3 * w**2 - 6
+
+    @property
+    def fifth_cumulant(self) -> float:
+        """kappa_5 / scale^5 (mirroring flips its sign, as the skewness's)."""
+        sign = -1.0 if self.mirrored else 1.0
+        if self.symmetric:
+            return 0.0
+        if self.name == "exponential":
+            return sign * 24.0
+        if self.name == "two_point":
+            pq = self.p * (1 - self.p)
+            return sign * (1 - 2 * self.p) * (1 - 12 * pq) / pq**1.5
+        # Lognormal: from the raw moments E[e^(n s Z)] = e^(n^2 s^2 / 2) of e^(s Z).
+        raw = [math.exp(n * n * self.sigma**2 / 2) for n in range(6)]
+        central = [sum(math.comb(n, j) * raw[j] * (-raw[1]) ** (n - j) for j in range(n + 1)) for n in range(6)]
+        return sign * (central[5] - 10 * central[3] * central[2]) / central[2] ** 2.5
+
+    def standardized(self, rng: np.random.Generator, size, batch_size: int = 1) -> np.ndarray:
+        """Draws of (X - mean) / scale, X the mean of ``batch_size`` i.i.d. draws of the law: mean 0,
+        variance 1 / batch_size. The mean is drawn directly where its law has a closed form (a
+        normal, a binomial count, a gamma), so the cost does not grow with the batch size; the
+        lognormal's mean sums its draws."""
+        draws = self._draws(rng, size) if batch_size == 1 else self._mean_draws(rng, size, batch_size)
         return -draws if self.mirrored else draws
+
+    def _mean_draws(self, rng: np.random.Generator, size, batch_size: int) -> np.ndarray:
+        if self.name == "normal":
+            return rng.standard_normal(size) / math.sqrt(batch_size)
+        if self.name == "rademacher":
+            return 2.0 * rng.binomial(batch_size, 0.5, size) / batch_size - 1.0
+        if self.name == "exponential":
+            return rng.standard_gamma(batch_size, size) / batch_size - 1.0
+        if self.name == "two_point":
+            p = self.p
+            low = -math.sqrt(p / (1 - p))
+            return low + rng.binomial(batch_size, p, size) / (batch_size * math.sqrt(p * (1 - p)))
+        return self._draws(rng, (*np.atleast_1d(size), batch_size)).mean(axis=-1)
 
     def _draws(self, rng: np.random.Generator, size) -> np.ndarray:
         if self.name == "normal":
@@ -125,9 +172,7 @@ class StochasticQuadratic:
 
     def noise(self, rng: np.random.Generator, size) -> np.ndarray:
         """Draws of X with shape ``size`` (each the mean of a mini-batch)."""
-        if self.batch_size == 1:
-            return self.law.sample(rng, size)
-        return self.law.sample(rng, (*np.atleast_1d(size), self.batch_size)).mean(axis=-1)
+        return self.law.mean + self.law.scale * self.law.standardized(rng, size, self.batch_size)
 
     @property
     def minimizer(self) -> np.ndarray:
@@ -145,6 +190,31 @@ class StochasticQuadratic:
     def second_moment(self, theta: np.ndarray) -> np.ndarray:
         """E[G(theta, X)^2] componentwise."""
         return (np.asarray(theta) - self.law.mean) ** 2 + self.variance
+
+    def leading_zero_shift(self, alpha: float, beta: float) -> float:
+        """zero(f) - E[X] to first order in u = 1 - beta, as eps -> 0:
+        -(1 - alpha) / (1 - alpha beta) * u * gamma_1 sigma / (2 M), gamma_1 the law's skewness and
+        sigma its standard deviation (docs/mathematics.md, section 7). Theory only: no draws."""
+        u = 1 - beta
+        return -(1 - alpha) / (1 - alpha * beta) * u * self.law.skewness * self.law.scale / (2 * self.batch_size)
+
+    def second_order_zero_shift(self, alpha: float, beta: float) -> float:
+        """zero(f) - E[X] to second order in u = 1 - beta, as eps -> 0: the first-order shift plus
+        C_2 u^2, C_2 = sigma / (8 M) (14 gamma_1 + 3 (g_5 - gamma_1 k_4) / M), with the skewness
+        gamma_1, excess kurtosis k_4 and standardised fifth cumulant g_5 of the law
+        (docs/mathematics.md, section 7). Theory only: no draws."""
+        law, m = self.law, self.batch_size
+        c2 = law.scale / (8 * m) * (14 * law.skewness + 3 * (law.fifth_cumulant - law.skewness * law.excess_kurtosis) / m)
+        return self.leading_zero_shift(alpha, beta) + c2 * (1 - beta) ** 2
+
+    def gradient_moments(self, theta) -> np.ndarray:
+        """E[G^r], r = 1..4, per component (4, dim), for G = theta - X: from the cumulants of the
+        batch mean X, kappa_r / M^(r - 1) with kappa_r the law's (the third changes sign with G)."""
+        k1 = np.broadcast_to(np.asarray(theta, dtype=float) - self.law.mean, (self.dim,))
+        m, s2 = self.batch_size, self.law.variance
+        k2, k3, k4 = s2 / m, -self.law.skewness * s2**1.5 / m**2, self.law.excess_kurtosis * s2**2 / m**3
+        return np.stack([k1, k2 + k1**2, k3 + 3 * k2 * k1 + k1**3,
+                         k4 + 4 * k3 * k1 + 3 * k2**2 + 6 * k2 * k1**2 + k1**4])
 
     def sample_gradients(self, theta: np.ndarray):
         """A sampler for ``vector_field.adam_field``: (rng, n) -> n draws of theta - X."""

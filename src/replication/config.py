@@ -109,7 +109,8 @@ def _cross_checks(c: dict) -> None:
         if not alpha < math.sqrt(beta):
             raise ConfigError(f"config key 'lyapunov.momenta': alpha={alpha} must be < sqrt(beta) = "
                               f"{math.sqrt(beta):.6g} for beta={beta}")
-    for key, betas in (("quadratic.betas", c["quadratic"]["betas"]), ("rates.betas", c["rates"]["betas"])):
+    for key, betas in (("quadratic.betas", c["quadratic"]["betas"]), ("rates.betas", c["rates"]["betas"]),
+                       ("rates.batch_size_beta", [c["rates"]["batch_size_beta"]])):
         for beta in betas:
             if not a < math.sqrt(beta):
                 raise ConfigError(f"config key '{key}': adam.alpha={a} must be < sqrt(beta) for beta={beta}")

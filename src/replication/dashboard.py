@@ -17,19 +17,44 @@ def control_outcome(row) -> str:
     return {CONTRADICTED: "as expected", SUPPORTED: "NOT as expected"}.get(row.verdict, "not decided")
 
 
+def family_of(claim_id: str) -> str:
+    """The claim family of a row: F1 ... F7, the first part of its id."""
+    return claim_id.split(".", 1)[0]
+
+
+def _verdict_counts(rows: pd.DataFrame) -> str:
+    counts = rows["verdict"].value_counts()
+    return ", ".join(f"{int(counts[v])} {v}" for v in (*VERDICTS, UNSTABLE) if v in counts)
+
+
+def _control_counts(rows: pd.DataFrame) -> str:
+    outcomes = pd.Series([control_outcome(r) for r in rows.itertuples()], dtype=object).value_counts()
+    return ", ".join(f"{int(n)} {outcome}" for outcome, n in outcomes.items())
+
+
 def summary(claims: pd.DataFrame) -> str:
-    """One sentence: how many rows are decided, supported, contradicted, underpowered, unstable."""
-    rows = claims[~claims["is_control"]]
+    """How many claim rows are decided, supported, contradicted, underpowered, unstable, and how
+    the controls came out: in all, then per family (the verdicts are those after Holm's
+    adjustment within each family); sanity rows are counted apart, never as evidence."""
+    sanity = claims["kind"].eq("sanity") if "kind" in claims else pd.Series(False, index=claims.index)
+    evidence = claims[~sanity]
+    rows, controls = evidence[~evidence["is_control"]], evidence[evidence["is_control"]]
     counts = rows["verdict"].value_counts()
     decided = int(counts.get(SUPPORTED, 0) + counts.get(CONTRADICTED, 0))
-    outcomes = pd.Series([control_outcome(r) for r in claims[claims["is_control"]].itertuples()]).value_counts()
-    parts = ", ".join(f"{int(counts[v])} {v}" for v in (*VERDICTS, UNSTABLE) if v in counts)
-    controls = ", ".join(f"{int(n)} {outcome}" for outcome, n in outcomes.items())
-    agreement = claims["seed_agreement"].dropna()
-    stability = (f" Seed agreement: {int((agreement == 1).sum())} of {len(agreement)} rows give the same verdict at every "
-                 f"root seed." if len(agreement) else " Seed agreement: not measured in this run (`make stability`).")
-    return (f"{len(rows)} claims, {decided} decided: {parts}. {int(claims['is_control'].sum())} controls: "
-            f"{controls or 'none'}.{stability}")
+    text = (f"{len(rows)} claims, {decided} decided: {_verdict_counts(rows)}. {len(controls)} controls: "
+            f"{_control_counts(controls) or 'none'}.")
+    families = evidence.groupby(evidence["id"].map(family_of))
+    if families.ngroups > 1:
+        text += " Per family, after Holm's adjustment within it: " + "; ".join(
+            f"{family} {_verdict_counts(g[~g['is_control']]) or 'no claims'}"
+            + (f" (controls: {_control_counts(g[g['is_control']])})" if g["is_control"].any() else "")
+            for family, g in families) + "."
+    if sanity.any():
+        passed = int(claims.loc[sanity, "verdict"].eq(SUPPORTED).sum())
+        text += f" Sanity checks (not counted as evidence): {passed} of {int(sanity.sum())} pass."
+    agreement = claims["seed_agreement"].dropna() if "seed_agreement" in claims else pd.Series(dtype=float)
+    return text + (f" Seed agreement: {int((agreement == 1).sum())} of {len(agreement)} rows give the same verdict at "
+                   f"every root seed." if len(agreement) else " Seed agreement: not measured in this run (`make stability`).")
 
 
 def with_seed_agreement(tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -56,13 +81,19 @@ def as_markdown(claims: pd.DataFrame, excluded: pd.DataFrame) -> str:
     def cell(text) -> str:
         return str(text).replace("|", "\\|")
 
+    def p_values(row) -> str:
+        """The row's p-value and, where it enters Holm's adjustment, the adjusted one."""
+        if np.isnan(row.p_value):
+            return ""
+        return f"{row.p_value:.2g}" + ("" if np.isnan(row.p_adjusted) else f" ({row.p_adjusted:.2g})")
+
     lines = [summary(claims), "", note, "", "| id | kind | statement | statistic | estimate [interval] | margin | "
-             "threshold | verdict | seed agreement | control: changed ingredient (expected: contradicted) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "threshold | p (Holm) | verdict | seed agreement | control: changed ingredient (expected: contradicted) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in claims.itertuples():
         control = f"{cell(row.changed_ingredient)}: {control_outcome(row)}" if row.is_control else ""
         agreement = "" if np.isnan(row.seed_agreement) else f"{row.seed_agreement:.2g}"
         lines.append(f"| {row.id} | {row.kind} | {cell(row.statement)} | {cell(row.statistic)} | {row.estimate:.4g} "
                      f"[{row.ci_low:.4g}, {row.ci_high:.4g}] ({row.ci_level:.0%}) | {row.margin:.3g} | "
-                     f"{cell(row.threshold)} | {row.verdict} | {agreement} | {control} |")
+                     f"{cell(row.threshold)} | {p_values(row)} | {row.verdict} | {agreement} | {control} |")
     return "\n".join(lines) + "\n"

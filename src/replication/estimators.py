@@ -1,4 +1,5 @@
-"""The ERM field estimators of the pipeline's stages, seeded from the config."""
+"""The ERM field estimators of the pipeline's stages, seeded from the config (the quadratic ones are
+in ``quadratic_fields``, so that a stage hashes only the estimator it runs)."""
 
 from __future__ import annotations
 
@@ -18,3 +19,4 @@ def common_random_numbers(params: dict, problem: ERMProblem, batch_size: int, *l
     return ERMCommonRandomNumbers(problem, batch_size, AdamHyper(**(params["adam"] | (momenta or {}))),
                                   n_samples=field["n_samples"], seed=seed_for(params["seed"], *labels),
                                   tol=field["tol"], control_variate=field["control_variate"])
+

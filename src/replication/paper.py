@@ -55,19 +55,12 @@ FIGURES = (
            "can fit)", "Cor. 1.11, Theorem 2.4", ("capture", "width_sweep"), ("capture.py", "width_sweep.py"),
            ("capture_claims", "width_claims"), ("F6.*",)),
     Figure("F7_rates", "fig_rates", "Rates",
-           "rates: zero shift against 1 - beta and M, stationary spread against gamma",
+           "rates: the zero shift's constant as u = 1 - beta -> 0 and against M (a second skewed law as control), "
+           "stationary spread against gamma",
            "Dereich, Do, Jentzen, von Wurstemberger 2025", ("quadratic_rates",), ("quadratic_rates.py",),
            ("rate_claims",), ("F7.*",)),
 )
 BY_NAME = {figure.name: figure for figure in FIGURES}
-
-# F7: the rates of the zero shift and of Adam's stationary spread, beyond this paper.
-RATES = {  # kind -> (x label, expected slope, reference)
-    "beta": ("1 - beta", 1.0, "Dereich, Do, Jentzen, von Wurstemberger 2025"),
-    "batch_size": ("M", -1.0, "Dereich, Do, Jentzen, von Wurstemberger 2025"),
-    "spread": ("gamma", 0.5, "Dereich, Do, Jentzen, von Wurstemberger 2025"),
-}
-
 
 def figure_of(claim_id: str) -> str:
     """The figure whose claim rows match ``claim_id`` (exactly one must)."""

@@ -130,13 +130,14 @@ class StageTable:
         }
         _flows = [(f"flow_{n}", "flow", k) for n, k in FLOW.items()]
         Q = C["quadratic"]
-        # The quadratic stages take their betas from the quadratic section and no estimator options.
+        # The quadratic stages take their betas from their own sections.
         ADAM_NO_BETA = {k: ADAM[k] for k in ("alpha", "eps")}
+        QUAD_FIELD = {k: FIELD[k] for k in ("tol", "control_variate")}
         QUAD_ZEROS = add(
             "quadratic_zeros",
             {
                 "adam": ADAM_NO_BETA,
-                "field": {"tol": FIELD["tol"]},
+                "field": QUAD_FIELD,
                 "seed": C["seed"],
                 "laws": Q["laws"],
                 "betas": Q["betas"],
@@ -171,7 +172,8 @@ class StageTable:
         )
         RATES = add(
             "quadratic_rates",
-            {"adam": ADAM, "field": {"tol": FIELD["tol"]}, "seed": C["seed"], **C["rates"]},
+            # adam.beta: the stationary spread's runs; the zero shifts take their betas from `rates`.
+            {"adam": ADAM, "field": QUAD_FIELD, "seed": C["seed"], **C["rates"]},
         )
         G = C["gamma_limit"]
         GAMMA_LIMIT = add(

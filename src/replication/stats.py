@@ -76,6 +76,17 @@ def mean_of(values) -> Estimate:
     return Estimate(float(values.mean()), float(values.std(ddof=1) / math.sqrt(n)), n - 1, n)
 
 
+def mean_of_estimates(estimates: list[Estimate]) -> Estimate:
+    """The plain average of independent estimates: their variances add (divided by n^2), and the
+    degrees of freedom follow Welch-Satterthwaite."""
+    n = len(estimates)
+    variance = sum(e.se**2 for e in estimates) / n**2
+    parts = [(e.se**2 / n**2) ** 2 / e.df for e in estimates if e.se > 0 and not math.isinf(e.df)]
+    df = variance**2 / sum(parts) if parts and variance > 0 else math.inf
+    return Estimate(float(np.mean([e.value for e in estimates])), math.sqrt(variance), df,
+                    sum(e.n for e in estimates))
+
+
 def below_zero(value, se, n) -> np.ndarray:
     """Elementwise: the upper end of the 95% t interval of each mean (value, its SE, over n
     samples) lies below 0."""
@@ -84,21 +95,38 @@ def below_zero(value, se, n) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a row reports: the verdict, the interval it was decided on, its level, the margin."""
+    """What a row reports: the verdict, the interval it was decided on, its level, the margin, and
+    the p-value of the test behind "supported" (two-sided scale, so that every kind is supported
+    exactly when p < 0.05; NaN where a row has no test, as an all-cases count)."""
 
     verdict: str
     low: float
     high: float
     level: float
     margin: float
+    p_value: float = math.nan
 
     @property
     def half_width(self) -> float:
         return (self.high - self.low) / 2
 
 
+def _tail(estimate: Estimate, t: float) -> float:
+    """P(T > t) for the estimate's t (or normal) distribution."""
+    return float(stats.norm.sf(t) if math.isinf(estimate.df) else stats.t.sf(t, estimate.df))
+
+
+def _one_sided_p(estimate: Estimate, threshold: float, side: int) -> float:
+    """p of "value beyond threshold on side" against "not beyond": small when the estimate lies far
+    beyond it."""
+    if not (np.isfinite(estimate.se) and estimate.se > 0):
+        return math.nan
+    return _tail(estimate, side * (estimate.value - threshold) / estimate.se)
+
+
 def beyond(estimate: Estimate, threshold: float, side: int) -> Verdict:
-    """Difference claim "value > threshold" (side +1) or "value < threshold" (side -1)."""
+    """Difference claim "value > threshold" (side +1) or "value < threshold" (side -1); its p-value
+    is twice the one-sided one, the scale on which the 95% two-sided interval decides."""
     low, high = estimate.interval(DIFFERENCE_LEVEL)
     if not np.isfinite(estimate.se):
         verdict = INCONCLUSIVE
@@ -108,7 +136,8 @@ def beyond(estimate: Estimate, threshold: float, side: int) -> Verdict:
         verdict = CONTRADICTED
     else:
         verdict = INCONCLUSIVE
-    return Verdict(verdict, low, high, DIFFERENCE_LEVEL, abs(threshold))
+    return Verdict(verdict, low, high, DIFFERENCE_LEVEL, abs(threshold),
+                   min(1.0, 2 * _one_sided_p(estimate, threshold, side)))
 
 
 def nonzero(estimate: Estimate, negligible: float) -> Verdict:
@@ -123,15 +152,21 @@ def nonzero(estimate: Estimate, negligible: float) -> Verdict:
         verdict = CONTRADICTED
     else:
         verdict = INCONCLUSIVE
-    return Verdict(verdict, low, high, DIFFERENCE_LEVEL, negligible)
+    p_value = min(1.0, 2 * _one_sided_p(estimate, 0.0, 1 if estimate.value >= 0 else -1))
+    return Verdict(verdict, low, high, DIFFERENCE_LEVEL, negligible, p_value)
 
 
 def equivalent(estimate: Estimate, delta: float, rival: Estimate | None = None) -> Verdict:
     """Equivalence claim "value = 0 within delta" by two one-sided tests at 5% each (the 90%
     interval inside (-delta, delta)); with a rival (its estimate of value - the rival's
-    prediction), supported only when the rival's 95% interval excludes 0 as well."""
+    prediction), supported only when the rival's 95% interval excludes 0 as well. Its p-value is
+    the larger of the two one-sided p-values and the rival's (an intersection-union test)."""
     low, high = estimate.interval(EQUIVALENCE_LEVEL)
-    rival_rejected = rival is None or nonzero(rival, 0.0).verdict == SUPPORTED
+    rival_test = None if rival is None else nonzero(rival, 0.0)
+    rival_rejected = rival_test is None or rival_test.verdict == SUPPORTED
+    parts = [_one_sided_p(estimate, -delta, +1), _one_sided_p(estimate, delta, -1),
+             0.0 if rival_test is None else rival_test.p_value]
+    p_value = math.nan if np.isnan(parts).any() else max(parts)
     if not (np.isfinite(estimate.se) and delta > 0):
         verdict = INCONCLUSIVE
     elif low >= delta or high <= -delta:
@@ -142,13 +177,16 @@ def equivalent(estimate: Estimate, delta: float, rival: Estimate | None = None) 
         verdict = SUPPORTED
     else:
         verdict = INCONCLUSIVE
-    return Verdict(verdict, low, high, EQUIVALENCE_LEVEL, delta)
+    return Verdict(verdict, low, high, EQUIVALENCE_LEVEL, delta, p_value)
 
 
-def in_band(estimate: Estimate, expected: float, tolerance: float) -> Verdict:
-    """Rate claim: the fitted exponent equals ``expected`` within ``tolerance``."""
-    verdict = equivalent(estimate.shifted(expected), tolerance)
-    return Verdict(verdict.verdict, verdict.low + expected, verdict.high + expected, verdict.level, tolerance)
+def in_band(estimate: Estimate, expected: float, tolerance: float, rival: Estimate | None = None) -> Verdict:
+    """The estimate equals ``expected`` within ``tolerance`` (an equivalence, reported in the
+    estimate's own units: a fitted exponent, a constant), with an optional rival as in
+    ``equivalent``."""
+    verdict = equivalent(estimate.shifted(expected), tolerance, rival)
+    return Verdict(verdict.verdict, verdict.low + expected, verdict.high + expected, verdict.level, tolerance,
+                   verdict.p_value)
 
 
 @dataclass(frozen=True)
@@ -210,3 +248,16 @@ def every_case(successes: int, n: int) -> Verdict:
     the Clopper-Pearson 95% interval of the fraction."""
     low, high = clopper_pearson(successes, n)
     return Verdict(SUPPORTED if successes == n else CONTRADICTED, low, high, DIFFERENCE_LEVEL, 0.0)
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment of p-values (NaN entries are left out and stay NaN): the
+    adjusted p of the i-th smallest of m is max over j <= i of min(1, (m - j + 1) p_(j)), so that
+    rejecting where it is below 0.05 keeps the family-wise error at 5% under any dependence."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full_like(p, np.nan)
+    tested = np.flatnonzero(np.isfinite(p))
+    order = tested[np.argsort(p[tested], kind="stable")]
+    factors = len(order) - np.arange(len(order))
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(factors * p[order]))
+    return adjusted

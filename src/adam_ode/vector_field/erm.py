@@ -10,7 +10,7 @@ import torch
 
 from ..adam import AdamHyper
 from ..erm import ERMProblem
-from .estimate import (BLOCK, CHUNK_ELEMENTS, CONTROL_SAMPLES, FOLDS, CommonRandomNumbers, FieldEstimate, block_generators,
+from .estimate import (BLOCK, CHUNK_ELEMENTS, CommonRandomNumbers, FieldEstimate, block_generators, check_controls,
                        check_samples, combine, control_means, sequence_values, sum_weights, truncation_lengths)
 
 
@@ -128,13 +128,6 @@ def _weights(blocks) -> tuple[torch.Tensor, torch.Tensor]:
     return tuple(torch.from_numpy(np.concatenate(parts)) for parts in zip(*blocks))
 
 
-def _check_controls(n_samples, control_variate: bool) -> None:
-    if control_variate and (n_samples < CONTROL_SAMPLES or n_samples % FOLDS):
-        raise ValueError(f"n_samples must be a multiple of {FOLDS} and >= {CONTROL_SAMPLES} with the control variates "
-                         f"(their coefficients are fitted per component on {FOLDS - 1} of {FOLDS} equal folds), "
-                         f"got n_samples={n_samples}")
-
-
 def erm_adam_field(
     J, batch_size: int, hyper: AdamHyper, *, n_samples: int, seed: int,
     tol: float = 1e-6, control_variate: bool = False,
@@ -150,7 +143,7 @@ def erm_adam_field(
     jac = _as_jacobian(J)
     check_samples(n_samples)
     _check_batch_size(batch_size)
-    _check_controls(n_samples, control_variate)
+    check_controls(n_samples, control_variate)
     n_terms = truncation_lengths(hyper.alpha, hyper.beta, tol)
     blocks = list(_erm_index_sums(jac.shape[0], batch_size, hyper, *n_terms, n_samples, seed))
     return _estimate(*_weights(blocks), jac, batch_size, hyper, n_terms, control_variate)
@@ -168,7 +161,7 @@ class ERMCommonRandomNumbers(CommonRandomNumbers):
                  tol: float = 1e-6, control_variate: bool = False):
         check_samples(n_samples)
         _check_batch_size(batch_size)
-        _check_controls(n_samples, control_variate)
+        check_controls(n_samples, control_variate)
         self.problem, self.batch_size, self.hyper = problem, batch_size, hyper
         self.control_variate = control_variate
         self.n_terms = truncation_lengths(hyper.alpha, hyper.beta, tol)

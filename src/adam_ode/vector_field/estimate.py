@@ -82,6 +82,13 @@ def check_samples(n_samples):
         raise ValueError(f"n_samples must be an integer >= 2, got n_samples={n_samples}")
 
 
+def check_controls(n_samples, control_variate: bool) -> None:
+    if control_variate and (n_samples < CONTROL_SAMPLES or n_samples % FOLDS):
+        raise ValueError(f"n_samples must be a multiple of {FOLDS} and >= {CONTROL_SAMPLES} with the control variates "
+                         f"(their coefficients are fitted per component on {FOLDS - 1} of {FOLDS} equal folds), "
+                         f"got n_samples={n_samples}")
+
+
 def control_means(raw: torch.Tensor, hyper: AdamHyper, k_alpha: int, k_beta: int) -> torch.Tensor:
     """The exact means of the controls (m, v, m^2, m v, v^2), shape (..., 5, d), from the raw moments
     E[G^r], r = 1..4 (``raw``, shape (..., 4, d)) of one step's gradient.
