@@ -116,8 +116,9 @@ def main() -> None:
                         help="the reference fields' sequences, in multiples of a row's (the truth's SE is then "
                              "about 1/20 of a row's)")
     parser.add_argument("--theory", action="store_true",
-                        help="the truth of a skewed law from the second-order expansion instead of reference fields "
-                             "(at u = 1 - beta = 0.001 its O(u^3) error is about 1e-7)")
+                        help="the truth of a skewed law from the second-order expansion instead of reference fields; "
+                             "only at u = 1 - beta = 0.001, where its O(u^3) error is about 1e-7 (at u = 0.01 it is "
+                             "about 1e-4, two standard errors of a row with the control variates)")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--laws", type=int, nargs="+", help="indices into quadratic.laws (default: all)")
     parser.add_argument("--betas", type=float, nargs="+", help="a subset of quadratic.betas (default: all)")
@@ -132,7 +133,7 @@ def main() -> None:
         pooled = pd.concat([pd.read_csv(path) for path in args.summarise], ignore_index=True)
         truths = pooled[["law", "beta", "truth", "truth_se"]].drop_duplicates()
         summary = summarise(pooled.drop(columns=["truth", "truth_se"]), truths)
-        Path(args.out).with_suffix(".md").write_text(as_markdown(summary, "pooled", "replicates of " + ", ".join(
+        Path(f"{args.out}.md").write_text(as_markdown(summary, "pooled", "replicates of " + ", ".join(
             f"`{Path(path).name}`" for path in args.summarise)))
         print(summary.to_string(index=False))
         return
@@ -164,13 +165,12 @@ def main() -> None:
                       for row in rows]
     replicates, truths = pd.DataFrame(replicates), pd.DataFrame(truths)
     summary = summarise(replicates, truths)
-    out = Path(args.out)
-    replicates.merge(truths, on=["law", "beta"]).to_csv(out.with_suffix(".csv"), index=False, float_format="%.17g")
+    replicates.merge(truths, on=["law", "beta"]).to_csv(f"{args.out}.csv", index=False, float_format="%.17g")
     sizes = (f"{q['zero_seeds']} fields of {q['zero_samples']} sequences per row, control variates "
              f"{'on' if config['field']['control_variate'] else 'off'}; {args.replicates} replicates; truth of the skewed "
              "laws " + ("from the second-order expansion" if args.theory else
                         f"from reference fields with {args.reference_factor}x the sequences") + f"; commit {commit()}")
-    out.with_suffix(".md").write_text(as_markdown(summary, config["name"], sizes))
+    Path(f"{args.out}.md").write_text(as_markdown(summary, config["name"], sizes))
     print(json.dumps(summary.to_dict(orient="records"), indent=1))
 
 
