@@ -387,3 +387,18 @@ def test_second_order_shift_adds_the_derived_u_squared_term():
             problem = StochasticQuadratic(law, 1, m)
             gap = problem.second_order_zero_shift(0.9, 0.99) - problem.leading_zero_shift(0.9, 0.99)
             assert gap == pytest.approx(c2 * 1e-4)
+
+
+def test_a_row_s_fields_are_independent_of_each_other_and_of_another_size_s():
+    """The fields of a row draw different sequences, and a config with more sequences per field draws
+    other fields, not a continuation of these (so the default and the paper config are independent
+    evidence): no sequence's sums recur within a row or between the two sizes."""
+    from replication.quadratic_fields import quadratic_fields
+
+    law = NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1)
+    params = {"adam": {"alpha": 0.9, "eps": EPS}, "field": {"tol": 1e-6, "control_variate": False}, "seed": 2025,
+              "seeds": 3}
+    small = quadratic_fields({**params, "n_samples": 64}, law, 0.9, 1, "row", 0)
+    large = quadratic_fields({**params, "n_samples": 128}, law, 0.9, 1, "row", 0)
+    sums = np.concatenate([field.mx[:, 0] for field in small + large])
+    assert len(np.unique(sums)) == len(sums) == 3 * (64 + 128)
