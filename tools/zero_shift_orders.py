@@ -50,7 +50,7 @@ def main() -> None:
         effective.append((shift.value - first) / u**2)
         errors.append(shift.se / u**2)
         print(f"| {u:g} | {shift.value:.7g} ({shift.se:.2g}) | {first:.7g} | {second:.7g} | {effective[-1]:.4g} "
-              f"({shift.se / u**2:.2g}) |")
+              f"({errors[-1]:.2g}) |")
     if len(args.us) == 3:
         coefficients, cov = np.polyfit(args.us, effective, 2, w=1 / np.array(errors), cov="unscaled")
         print(f"C_2,eff extrapolated to u = 0 (parabola through the values): {coefficients[-1]:.4g} "
