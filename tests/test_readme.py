@@ -68,7 +68,7 @@ def test_performance_section_comes_from_the_benchmark_files(tmp_path):
                                     refresh)
 
     assert benchmark_tables(tmp_path) is None  # nothing measured yet: the section is left alone
-    for name in ("training", "field", "field_scaling", "pipeline", "memory"):
+    for name in ("training", "field", "field_scaling", "pipeline", "memory", "stage_minutes"):
         pd.DataFrame([{"what": name, "value": 1.23456}]).to_csv(tmp_path / f"{name}.csv", index=False)
     run = _finished_run(tmp_path)
     readme = tmp_path / "README.md"
@@ -76,6 +76,7 @@ def test_performance_section_comes_from_the_benchmark_files(tmp_path):
     refresh(run, readme, tmp_path / "images", benchmarks=tmp_path)
     text = readme.read_text()
     assert "STALE" not in text and text.count("| pipeline | 1.23 |") == 1 and "benchmarks/training.py" in text
+    assert "CPU minutes of the zero-shift stages" in text
 
 
 def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):

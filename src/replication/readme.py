@@ -70,7 +70,7 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def benchmark_tables(directory: Path) -> str | None:
     """The performance section from the CSV files of `make bench` (None if any is missing)."""
-    names = ("training", "field", "field_scaling", "pipeline", "memory")
+    names = ("training", "field", "field_scaling", "pipeline", "memory", "stage_minutes")
     if not all((directory / f"{name}.csv").is_file() for name in names):
         return None
     titles = {"training": "Training: batched Adam against the plain torch.optim.Adam loop and the stacked ensemble "
@@ -79,7 +79,9 @@ def benchmark_tables(directory: Path) -> str | None:
                        "(benchmarks/field.py)",
               "field_scaling": "Field estimation cost per sequence as N and d grow (benchmarks/field.py)",
               "pipeline": "Pipeline overhead on the default config (benchmarks/pipeline.py)",
-              "memory": "Peak memory and time per stage against the declared mem_mb and runtime (benchmarks/pipeline.py)"}
+              "memory": "Peak memory and time per stage against the declared mem_mb and runtime (benchmarks/pipeline.py)",
+              "stage_minutes": "CPU minutes of the zero-shift stages (F2, F7) per config, one thread each "
+                               "(benchmarks/pipeline.py)"}
     return "\n\n".join(f"**{titles[name]}**\n\n{_markdown(pd.read_csv(directory / f'{name}.csv'))}" for name in names)
 
 
