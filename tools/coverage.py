@@ -117,7 +117,7 @@ def main() -> None:
                              "about 1/20 of a row's)")
     parser.add_argument("--theory", action="store_true",
                         help="the truth of a skewed law from the second-order expansion instead of reference fields; "
-                             "only at u = 1 - beta = 0.001, where its O(u^3) error is about 1e-7 (at u = 0.01 it is "
+                             "only at u = 1 - beta = 0.001, where its O(u^3) error is 1e-7 to 3e-7 (at u = 0.01 it is "
                              "about 1e-4, two standard errors of a row with the control variates)")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--laws", type=int, nargs="+", help="indices into quadratic.laws (default: all)")
