@@ -125,16 +125,24 @@ def main() -> None:
     parser.add_argument("--no-control-variates", action="store_true", help="the plain estimator")
     parser.add_argument("--sequences", type=int, help="sequences per field instead of quadratic.zero_samples (fewer: "
                                                       "a cheaper size whose zeros are, if anything, more skewed)")
-    parser.add_argument("--out", default="docs/coverage", help="writes <out>.csv (replicates) and <out>.md")
+    parser.add_argument("--out", help="writes <out>.csv (replicates) and <out>.md; required for a simulation, "
+                                      "optional with --summarise; never overwrites a file")
     parser.add_argument("--summarise", nargs="+", metavar="CSV",
                         help="no simulation: the coverage of earlier runs' replicate tables, pooled")
     args = parser.parse_args()
+    written = [Path(f"{args.out}{suffix}") for suffix in ((".md",) if args.summarise else (".csv", ".md"))] if args.out else []
+    if not args.summarise and not args.out:
+        parser.error("--out is required for a simulation")
+    if existing := [str(path) for path in written if path.exists()]:
+        parser.error(f"{', '.join(existing)} exists: choose another --out (a replicate table or a study is never "
+                     "overwritten)")
     if args.summarise:
         pooled = pd.concat([pd.read_csv(path) for path in args.summarise], ignore_index=True)
         truths = pooled[["law", "beta", "truth", "truth_se"]].drop_duplicates()
         summary = summarise(pooled.drop(columns=["truth", "truth_se"]), truths)
-        Path(f"{args.out}.md").write_text(as_markdown(summary, "pooled", "replicates of " + ", ".join(
-            f"`{Path(path).name}`" for path in args.summarise)))
+        if args.out:
+            Path(f"{args.out}.md").write_text(as_markdown(summary, "pooled", "replicates of " + ", ".join(
+                f"`{Path(path).name}`" for path in args.summarise)))
         print(summary.to_string(index=False))
         return
     base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
