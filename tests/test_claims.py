@@ -34,6 +34,7 @@ def test_flow_claims_follow_the_flow_whose_deviation_falls():
     assert good["F1.follows.q.adam"]["verdict"] == "supported"
     assert good["F1.follows.q.gradient"]["verdict"] == good["F1.follows.q.noiseless"]["verdict"] == "contradicted"
     assert good["F1.follows.q.gradient"]["is_control"] and "gradient flow" in good["F1.follows.q.gradient"]["changed_ingredient"]
+    assert "Adam followed the gradient flow" in good["F1.follows.q.gradient"]["fails_if"]
     assert good["F1.closest.q.adam_vs_gradient"]["verdict"] == "supported"
     bad = verdicts(flow_claims(deviation_table(0.0, gradient_level=0.01), margin=0.25))
     assert bad["F1.follows.q.adam"] == "contradicted"
@@ -54,23 +55,26 @@ def test_step_size_claims_need_deviation_growing_with_gamma(adam_exponent, gradi
     assert result["F1.closest_small_step.over.adam_vs_gradient"] == expected
 
 
-def quadratic_tables(limit_offset, zero_sd=0.01, limit_sd=0.01, shift=-0.2, mirror_shift=0.2):
-    """A skewed law (zero of f at E[X] + shift, its mirror at E[X] + mirror_shift) and a symmetric
-    law (zero at E[X]), 8 fields each; Adam's limits at the skewed zero + limit_offset."""
+def quadratic_tables(limit_offset, zero_sd=0.01, limit_sd=0.01, shift=-0.2, mirror_shift=0.2, second_shift=-0.05):
+    """Two skewed laws (zeros of f at E[X] + shift and E[X] + second_shift, mirrored at minus
+    those unless ``mirror_shift`` says otherwise) and a symmetric law (zero at E[X]), 8 fields
+    each; Adam's limits at each zero + limit_offset. The leading-order shifts (theory) are fixed:
+    -0.18 and -0.045."""
     rng = np.random.default_rng(2)
     zeros, limits = [], []
-    for law, name, symmetric, skew in ((0, "two_point", False, 2.7), (1, "normal", True, 0.0)):
+    laws = ((0, "two_point", 2.7, shift, mirror_shift, -0.18), (1, "normal", 0.0, 0.0, 0.0, 0.0),
+            (2, "exponential", 2.0, second_shift, -second_shift, -0.045))
+    for law, name, skew, center, mirror, leading in laws:
+        symmetric = skew == 0
         for mirrored in (False, True) if not symmetric else (False,):
-            center = 1.0 + (0.0 if symmetric else (mirror_shift if mirrored else shift))
-            # The leading-order shift (theory) of a law whose shift is -0.2: -0.18, +0.18 mirrored.
-            leading = 0.0 if symmetric else (0.18 if mirrored else -0.18)
             zeros += [{"law": law, "law_name": name, "symmetric": symmetric, "mirrored": mirrored,
                        "skewness": -skew if mirrored else skew, "mean": 1.0, "scale": 1.0, "alpha": 0.9, "beta": 0.9,
-                       "leading_shift": leading, "seed": s, "zero": center + zero_sd * rng.standard_normal()}
+                       "leading_shift": -leading if mirrored else leading, "seed": s,
+                       "zero": 1.0 + (mirror if mirrored else center) + zero_sd * rng.standard_normal()}
                       for s in range(8)]
-        target = 1.0 + (0.0 if symmetric else shift + limit_offset)
         limits += [{"law": law, "beta": 0.9, "run": r, "diverged": False,
-                    "limit": target + limit_sd * rng.standard_normal()} for r in range(16)]
+                    "limit": 1.0 + center + (0 if symmetric else limit_offset) + limit_sd * rng.standard_normal()}
+                   for r in range(16)]
     return pd.DataFrame(zeros), pd.DataFrame(limits)
 
 
@@ -86,15 +90,21 @@ def test_quadratic_limit_is_zero_is_an_equivalence_with_a_declared_margin(limit_
     assert row["margin"] == pytest.approx(0.25 * 0.18) and row["ci_level"] == 0.9
 
 
-def test_quadratic_zero_shift_and_its_mirrored_control():
+def test_quadratic_zero_shift_its_control_and_its_sanity_rows():
     result = {row["id"]: row for row in quadratic_claims(*quadratic_tables(0.0), kappa=0.25)}
     assert result["F2.zero_shift.two_point[0].beta=0.9"]["verdict"] == "supported"
-    control = result["F2.zero_shift.two_point[0].beta=0.9.mirrored"]
-    assert control["verdict"] == "contradicted" and "mirrored" in control["changed_ingredient"]
-    assert result["F2.zero_is_mean.normal[1].beta=0.9"]["verdict"] == "supported"
-    # If the shift did not follow the skew, the mirrored law would shift the same way: the control fails.
+    control = result["F2.zero_shift.exponential[2].beta=0.9.against_two_point"]
+    assert control["is_control"] and control["verdict"] == "contradicted" and control["fails_if"]
+    assert control["margin"] == pytest.approx(0.25 * 0.18)  # from the first law's theory shift, not from the draws
+    # Forced by symmetry: sanity rows, not controls.
+    for id in ("F2.zero_shift.two_point[0].beta=0.9.mirrored", "F2.zero_is_mean.normal[1].beta=0.9"):
+        assert result[id]["kind"] == "sanity" and not result[id]["is_control"] and result[id]["verdict"] == "supported"
+    # If the shift did not depend on the law, the second law would shift as the first: the control fails.
+    same_shift = verdicts(quadratic_claims(*quadratic_tables(0.0, second_shift=-0.2), kappa=0.25))
+    assert same_shift["F2.zero_shift.exponential[2].beta=0.9.against_two_point"] == "supported"
+    # A mirror that did not flip the shift fails the sanity row.
     same_side = verdicts(quadratic_claims(*quadratic_tables(0.0, mirror_shift=-0.2), kappa=0.25))
-    assert same_side["F2.zero_shift.two_point[0].beta=0.9.mirrored"] == "supported"
+    assert same_side["F2.zero_shift.two_point[0].beta=0.9.mirrored"] == "contradicted"
     noisy = verdicts(quadratic_claims(*quadratic_tables(0.0, zero_sd=0.2), kappa=0.25))
     assert noisy["F2.zero_is_mean.normal[1].beta=0.9"] == "underpowered"
 
@@ -206,6 +216,7 @@ def test_lyapunov_radius_and_batch_size_threshold():
     assert rows["F4.batch_size.over"]["estimate"] == 2 and rows["F4.batch_size.over"]["ci_low"] == 1
     assert {rows[f"F4.{c}.conflicting"]["verdict"] for c in ("lyapunov", "radius", "batch_size")} == {"contradicted"}
     assert rows["F4.lyapunov.conflicting"]["changed_ingredient"] == CONFLICTING
+    assert "noiseless field" in rows["F4.lyapunov.conflicting"]["fails_if"]
     assert not rows["F4.lyapunov.over"]["is_control"]
     whole_grid = {row["id"]: row for row in lyapunov_claims(lyapunov_table(failing_radius=10.0), {})}
     assert "censored" in whole_grid["F4.radius.over.alpha=0.9,beta=0.9"]["statement"]
@@ -223,7 +234,11 @@ def test_pl_claims_ask_for_a_ratio_that_tends_to_a_constant():
     table["pl_ratio"] *= 1 + 0.01 * np.random.default_rng(4).standard_normal(len(table))
     result = {row["id"]: row for row in pl_claims(table, 0.1, {"conflicting": UNDERPARAMETRIZED})}
     assert result["F5.pl.over"]["verdict"] == "supported" and result["F5.pl.over"]["kind"] == "rate"
-    assert result["F5.pl.conflicting"]["verdict"] == "contradicted"  # falls like r^2
+    # Taylor forces the ratio to fall like r^2 at a critical point with F > inf F: a sanity row.
+    assert result["F5.pl.conflicting"]["kind"] == "sanity" and not result["F5.pl.conflicting"]["is_control"]
+    assert result["F5.pl.conflicting"]["verdict"] == "supported"
+    flat = table.assign(pl_ratio=3.0)
+    assert verdicts(pl_claims(flat, 0.1, {"conflicting": UNDERPARAMETRIZED}))["F5.pl.conflicting"] == "contradicted"
     sqrt_decay = table[table["network"] == "over"].assign(pl_ratio=lambda t: t["radius"] ** 0.5)
     assert verdicts(pl_claims(sqrt_decay, 0.1, {}))["F5.pl.over"] == "contradicted"  # r^0.5 no longer passes
 
@@ -233,7 +248,9 @@ def test_noise_claims_ask_for_a_bounded_noise_ratio():
     table["noise_ratio"] *= 1 + 0.01 * np.random.default_rng(5).standard_normal(len(table))
     result = {row["id"]: row for row in noise_claims(table, 2, 0.1, {"conflicting": CONFLICTING})}
     assert result["F5.noise_bound.over"]["verdict"] == "supported"
-    assert result["F5.noise_bound.conflicting"]["verdict"] == "contradicted"  # grows like r^-2
+    # Taylor forces growth like r^-2 where the noise does not vanish: a sanity row.
+    assert result["F5.noise_bound.conflicting"]["kind"] == "sanity"
+    assert result["F5.noise_bound.conflicting"]["verdict"] == "supported"
     assert result["F5.noise_bound.conflicting"]["estimate"] == pytest.approx(-2, abs=0.01)
 
 
@@ -253,7 +270,14 @@ def test_capture_and_width_claims_count_runs_that_reach_the_floor():
     rows = {row["id"]: row for row in width_claims(widths, 1e-3, CONFLICTING)}
     assert {k: r["verdict"] for k, r in rows.items()} == {"F6.converges.width=16.clean": "supported",
                                                           "F6.converges.width=16.conflicting": "contradicted"}
-    assert rows["F6.converges.width=16.conflicting"]["is_control"]
+    assert rows["F6.converges.width=16.conflicting"]["is_control"] and rows["F6.converges.width=16.conflicting"]["fails_if"]
+
+
+def test_a_control_must_say_how_it_could_fail():
+    from replication.claims import _row
+    from replication.stats import Verdict
+    with pytest.raises(ValueError, match="fails_if"):
+        _row("F9.x", "difference", Verdict("contradicted", 0.0, 1.0, 0.95, 0.0), 0.5, 4, "> 0", "an ingredient")
 
 
 def positions_table(limit_at, repeat_at=1.0, points=3, seed=5):

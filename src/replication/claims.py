@@ -6,7 +6,9 @@ the config's ``claims`` section or derived from theory or a pilot (never from th
 tests), the interval's half-width, the p-value of its test and the verdict (supported,
 contradicted, inconclusive, underpowered). Rows marked ``is_control`` are negative controls:
 the same experiment with the one ingredient named in ``changed_ingredient`` changed, whose
-expected verdict is "contradicted". Sanity rows check what symmetry or a Taylor expansion forces:
+expected verdict is "contradicted"; ``fails_if`` names the model under which it would come out
+supported ("NOT as expected"), and ``tests/`` runs each control's computation under that model.
+Sanity rows check what symmetry or a Taylor expansion forces:
 shown, never counted as evidence. ``with_error_control`` adjusts the p-values per family (Holm);
 ``seed_agreement`` is filled in by the stability stage.
 """
@@ -27,7 +29,7 @@ from .verdicts import INCONCLUSIVE, SUPPORTED
 
 COLUMNS = ["id", "kind", "reference", "statement", "statistic", "estimate", "ci_low", "ci_high", "ci_level", "margin",
            "half_width", "threshold", "p_value", "p_adjusted", "verdict", "verdict_unadjusted", "is_control",
-           "changed_ingredient", "figure", "n", "seed_agreement"]
+           "changed_ingredient", "fails_if", "figure", "n", "seed_agreement"]
 # The level at which every p-value, adjusted or not, decides "supported" (``stats.Verdict``).
 ERROR_RATE = 0.05
 
@@ -46,12 +48,26 @@ FLOW_CONTROLS = {
     "gradient": "the flow compared with Adam's path: the gradient flow of -grad F instead of the Adam flow of f",
     "noiseless": "the flow compared with Adam's path: the noiseless Adam flow -grad F / (eps + |grad F|) instead of f",
 }
+# The model under which a flow control would come out "NOT as expected": Adam's path is that flow's.
+FLOW_FAILS_IF = {flow: f"Adam followed the {flow} flow (its iterates that flow's path plus vanishing noise): then D "
+                       f"to the {flow} flow would shrink as Adam's does"
+                 for flow in FLOW_CONTROLS}
+# The same for the conflicting-data control, per family: the property held without vanishing noise.
+FAILS_IF = {CONFLICTING: {
+    "F4": "f pointed downhill of F whatever the noise, as the noiseless field -grad F / (eps + |grad F|) does: then "
+          "grad F . f < 0 at every point also where the noise does not vanish on the minimum set",
+    "F6": "Adam reached the minimum set whatever the noise, as full-batch descent does: then the runs on "
+          "conflicting data would be captured too",
+}}
 
 
 def _row(id: str, kind: str, verdict: Verdict, estimate: float, n: int, threshold: str, control: str | None = None,
-         **fields) -> dict:
-    """One dashboard row; ``control`` names the changed ingredient of a negative control."""
-    return {c: None for c in COLUMNS} | fields | {
+         fails_if: str = "", **fields) -> dict:
+    """One dashboard row; ``control`` names the changed ingredient of a negative control, and
+    ``fails_if`` the model under which that control would come out "NOT as expected"."""
+    if control is not None and not fails_if:
+        raise ValueError(f"control {id} does not say under which model it would fail (fails_if)")
+    return {c: None for c in COLUMNS} | fields | {"fails_if": fails_if, 
         "id": id, "figure": figure_of(id), "kind": kind, "estimate": estimate, "ci_low": verdict.low,
         "ci_high": verdict.high, "ci_level": verdict.level, "margin": verdict.margin, "half_width": verdict.half_width,
         "threshold": threshold, "p_value": verdict.p_value, "verdict": verdict.verdict, "is_control": control is not None,
@@ -103,7 +119,7 @@ def flow_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
             rows.append(_slope_row(
                 f"F1.follows.{network}.{flow}", f"{network}: Adam follows the {flow} flow (D(n,T) falls as t_n grows)",
                 "log-log slope of D(n,T) against t_n, mean over runs", loglog_slopes(sub, "run", "time", "deviation"),
-                -margin, -1, FLOW_CONTROLS.get(flow), reference="Theorem 1.5"))
+                -margin, -1, FLOW_CONTROLS.get(flow), reference="Theorem 1.5", fails_if=FLOW_FAILS_IF.get(flow, "")))
         last = int(table["start"].max())
         rows += _closest_rows("closest", network, table[table["start"] == last], "run", f"at the last start n={last}")
     return rows
@@ -121,7 +137,7 @@ def step_size_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
                 f"{network}: D(T) of the {flow} flow shrinks with the step size over a window of training time",
                 "log-log slope of D(T) against the step-size scale gamma_0, mean over seeds",
                 loglog_slopes(sub, "seed", "gamma_0", "deviation"), margin, +1, FLOW_CONTROLS.get(flow),
-                reference="Theorem 1.5"))
+                reference="Theorem 1.5", fails_if=FLOW_FAILS_IF.get(flow, "")))
         smallest = sweep["gamma_0"].min()
         rows += _closest_rows("closest_small_step", network, sweep[sweep["gamma_0"] == smallest], "seed",
                               f"at the smallest step-size scale {smallest:g}")
@@ -134,11 +150,12 @@ def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float) ->
     Skewed law: the zero of f lies on the side of E[X] opposite to the skew (difference); Adam's
     limit equals the zero of f within kappa |delta_1|, and the rival "the limit is E[X]" is
     rejected (equivalence). delta_1 is the leading-order zero shift of the law at that beta
-    (``leading_shift``, theory), so the margin is fixed before any draw. Control: the law mirrored
-    about E[X] (independent random numbers), whose zero must lie on the other side. Symmetric
-    law: the zero of f is E[X] within kappa times the smallest leading-order shift of a skewed
-    law at that beta, in units of each law's scale (equivalence; the rival is that symmetric
-    noise shifts the zero as skewed noise does).
+    (``leading_shift``, theory), so the margin is fixed before any draw. Control: every skewed law
+    after the first, its shift judged equal to the first law's within kappa |delta_1| of the first
+    (another gamma_1 sigma, another shift). Sanity rows: the law mirrored about E[X] (independent
+    random numbers), whose zero lies on the other side since f_mirrored(mu + d) = -f(mu - d); and a
+    symmetric law, whose zero is E[X] by symmetry, within kappa times the smallest leading-order
+    shift of a skewed law at that beta, in units of each law's scale.
     """
     rows = []
     limits = limits[~limits["diverged"]]
@@ -147,6 +164,10 @@ def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float) ->
     laws = zeros.drop_duplicates("law").set_index("law")
     skewed = laws.index[~laws["symmetric"]]
     fields = {"reference": "Corollary 1.10"}
+
+    def skew(law) -> str:
+        return f"{law['law_name']} (gamma_1 sigma = {law['skewness'] * law['scale']:.3g})"
+
     for (index, beta), group in limits.groupby(["law", "beta"]):
         law = laws.loc[index]
         tag = f"{law['law_name']}[{index}].beta={beta:g}"
@@ -155,23 +176,39 @@ def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float) ->
             relative = min((abs(leading[s, False, beta]) / laws.loc[s, "scale"] for s in skewed), default=math.nan)
             delta = kappa * relative * law["scale"]
             rows.append(_row(
-                f"F2.zero_is_mean.{tag}", "equivalence", equivalent(shift, delta), shift.value, shift.n,
+                f"F2.zero_is_mean.{tag}", "sanity", equivalent(shift, delta), shift.value, shift.n,
                 f"90% interval inside +-{delta:.3g} (= {kappa:g} x the smallest leading-order skewed shift / scale, "
                 "x scale)",
-                statement=f"for symmetric {law['law_name']} noise the zero of f is E[X] (beta={beta:g})",
+                statement=f"for symmetric {law['law_name']} noise the zero of f is E[X], as symmetry forces "
+                          f"(beta={beta:g})",
                 statistic="zero of f - E[X], mean over independent fields", **fields))
             continue
         side = -int(np.sign(law["skewness"]))
-        where = "below" if side < 0 else "above"
-        for mirrored in (False, True):
-            s = zero[index, mirrored, beta].shifted(law["mean"])
+        where, other = ("below", "above") if side < 0 else ("above", "below")
+        mirrored = zero[index, True, beta].shifted(law["mean"])
+        rows += [
+            _row(f"F2.zero_shift.{tag}", "difference", beyond(shift, 0.0, side), shift.value, shift.n,
+                 f"{'>' if side > 0 else '<'} 0 (95% t interval)",
+                 statement=f"the zero of f lies {where} E[X], the side opposite to the skew of {law['law_name']} noise "
+                           f"(beta={beta:g})", statistic="zero of f - E[X], mean over independent fields", **fields),
+            _row(f"F2.zero_shift.{tag}.mirrored", "sanity", beyond(mirrored, 0.0, -side), mirrored.value, mirrored.n,
+                 f"{'>' if side < 0 else '<'} 0 (95% t interval)",
+                 statement=f"{law['law_name']} noise mirrored about E[X] (independent random numbers): the zero of f "
+                           f"lies {other} E[X], as f_mirrored(mu + d) = -f(mu - d) forces (beta={beta:g})",
+                 statistic="zero of f - E[X], mean over independent fields (mirrored law)", **fields)]
+        if index != skewed[0]:
+            first = laws.loc[skewed[0]]
+            gap = shift - zero[skewed[0], False, beta].shifted(first["mean"])
+            margin = kappa * abs(leading[skewed[0], False, beta])
             rows.append(_row(
-                f"F2.zero_shift.{tag}" + (".mirrored" if mirrored else ""), "difference", beyond(s, 0.0, side), s.value,
-                s.n, f"{'>' if side > 0 else '<'} 0 (95% t interval)",
-                "the sign of the skewness: the law mirrored about E[X], with independent random numbers" if mirrored else None,
-                statement=f"the zero of f lies {where} E[X], the side opposite to the skew of {law['law_name']} noise "
-                          f"(beta={beta:g})" + ("; here the law is mirrored" if mirrored else ""),
-                statistic="zero of f - E[X], mean over independent fields" + (" (mirrored law)" if mirrored else ""),
+                f"F2.zero_shift.{tag}.against_{first['law_name']}", "equivalence", equivalent(gap, margin), gap.value,
+                gap.n, f"90% interval inside +-{margin:.3g} (= {kappa:g} |leading-order zero shift of "
+                       f"{first['law_name']}|)", f"the noise law: {skew(law)} instead of {skew(first)}",
+                fails_if="the zero shift were the same for every skewed law, not set by its gamma_1 sigma: then the "
+                         "two laws' shifts would agree",
+                statement=f"{law['law_name']} noise shifts the zero of f as {first['law_name']} noise does "
+                          f"(beta={beta:g})",
+                statistic=f"zero shift of {law['law_name']} - zero shift of {first['law_name']} (Welch: both errors)",
                 **fields))
         limit = mean_of(group["limit"])
         gap, delta = limit - zero[index, False, beta], kappa * abs(leading[index, False, beta])
@@ -251,7 +288,7 @@ def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str]) -> list[dict]
     for (network, alpha, beta), sub in table.groupby(["network", "alpha", "beta"]):
         control, tag = controls.get(network), f"{network}.alpha={alpha:g},beta={beta:g}"
         setting = f"{network} network, alpha={alpha:g}, beta={beta:g}"
-        fields = {"reference": "Theorems 2.1, 2.4"}
+        fields = {"reference": "Theorems 2.1, 2.4", "fails_if": FAILS_IF.get(control, {}).get("F4", "")}
         radii, sizes = sorted(sub["radius"].unique()), sorted(sub["batch_size"].unique())
         worst = sub[sub["search"] == "worst"]
         corner = sub[(sub["radius"] == radii[0]) & (sub["batch_size"] == sizes[-1])]
@@ -289,46 +326,80 @@ def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str]) -> list[dict]
     return rows
 
 
-def _bounded_ratio_row(id: str, sub: pd.DataFrame, column: str, extreme: str, tolerance: float, control, what: str,
-                       **fields) -> dict | None:
-    """A ratio near the minimum set that tends to a constant as r -> 0: the log-log slope in r of
-    its ``extreme`` ("min" or "max") over directions, one per minimum, is 0 within ``tolerance``."""
+def _worst_over_directions(sub: pd.DataFrame, column: str, extreme: str):
+    """A ratio's ``extreme`` ("min" or "max") over directions per minimum and radius: the mean over
+    minima of its log-log slope in r, its mean at the smallest radius, and that radius (None with
+    fewer than two minima)."""
     worst = sub.groupby(["minimum", "radius"])[column].agg(extreme).reset_index()
     slopes = loglog_slopes(worst, "minimum", "radius", column)
     if len(slopes) < 2:
         return None
     smallest = worst["radius"].min()
-    c = mean_of(worst[worst["radius"] == smallest][column])
+    return mean_of(slopes), mean_of(worst[worst["radius"] == smallest][column]), smallest
+
+
+def _bounded_ratio_row(id: str, sub: pd.DataFrame, column: str, extreme: str, tolerance: float, what: str,
+                       **fields) -> dict | None:
+    """A ratio near the minimum set that tends to a constant as r -> 0: the log-log slope in r of
+    its extreme over directions, one per minimum, is 0 within ``tolerance``."""
+    found = _worst_over_directions(sub, column, extreme)
+    if found is None:
+        return None
+    slope, c, smallest = found
     low, high = c.interval(0.95)
-    slope = mean_of(slopes)
     return _row(id, "rate", in_band(slope, 0.0, tolerance), slope.value, slope.n,
-                f"90% interval inside 0 +- {tolerance:g}", control,
+                f"90% interval inside 0 +- {tolerance:g}",
                 statement=f"{what} tends to a constant as r -> 0 ({extreme} over directions at r={smallest:g}: "
                           f"{c.value:.3g} [{low:.3g}, {high:.3g}])",
                 statistic=f"log-log slope in r of the {extreme}imum over directions of {what}, mean over minima",
                 **fields)
 
 
+def _taylor_row(id: str, sub: pd.DataFrame, column: str, extreme: str, tolerance: float, exponent: int, what: str,
+                why: str, **fields) -> dict | None:
+    """A sanity row: where Taylor's theorem forces a ratio to scale like r^exponent, the log-log
+    slope of its extreme over directions lies beyond exponent -+ tolerance (toward exponent)."""
+    found = _worst_over_directions(sub, column, extreme)
+    if found is None:
+        return None
+    slope, _, smallest = found
+    side = int(np.sign(exponent))
+    threshold = exponent - side * tolerance
+    return _row(id, "sanity", beyond(slope, threshold, side), slope.value, slope.n,
+                f"{'>' if side > 0 else '<'} {threshold:g} (95% t interval)",
+                statement=f"{what} scales like r^{exponent} as r -> 0, as Taylor's theorem forces ({why})",
+                statistic=f"log-log slope in r of the {extreme}imum over directions of {what}, mean over minima",
+                **fields)
+
+
 def pl_claims(table: pd.DataFrame, tolerance: float, controls: dict[str, str]) -> list[dict]:
     """PL near the minimum set (F5): min_u |grad F|^2 / (F - inf F) tends to a constant c > 0 as
-    r -> 0. ``controls``: network -> its changed ingredient (at a critical point with F > inf F
-    the ratio falls like r^2)."""
+    r -> 0. At a network of ``controls`` (a critical point with F > inf F) Taylor's theorem forces
+    the ratio to fall like r^2: a sanity row, no evidence for PL."""
     points = table.drop_duplicates(["network", "minimum", "radius", "direction"])
-    rows = [_bounded_ratio_row(f"F5.pl.{network}", sub, "pl_ratio", "min", tolerance, controls.get(network),
-                               f"{network} network: |grad F|^2 / (F - inf F)", reference="PL condition, Section 2")
-            for network, sub in points.groupby("network")]
+    fields = {"reference": "PL condition, Section 2"}
+    rows = [_taylor_row(f"F5.pl.{network}", sub, "pl_ratio", "min", tolerance, 2, what,
+                        "|grad F|^2 ~ r^2 at a critical point while F - inf F stays positive", **fields)
+            if controls.get(network) else _bounded_ratio_row(f"F5.pl.{network}", sub, "pl_ratio", "min", tolerance,
+                                                             what, **fields)
+            for network, sub in points.groupby("network")
+            for what in [f"{network} network: |grad F|^2 / (F - inf F)"]]
     return [row for row in rows if row is not None]
 
 
 def noise_claims(table: pd.DataFrame, batch_size: int, tolerance: float, controls: dict[str, str]) -> list[dict]:
     """Inequality (17) near the minimum set (F5): the noise ratio C = E|G|^2 / |grad F|^2 of the
     training mini-batch, maximised over the sampled directions, stays bounded as r -> 0. Where the
-    noise does not vanish on the minimum set (the control), C grows like r^-2."""
+    noise does not vanish on the minimum set (a network of ``controls``), Taylor's theorem forces C
+    to grow like r^-2: a sanity row."""
     points = table[table["batch_size"] == batch_size]
-    rows = [_bounded_ratio_row(f"F5.noise_bound.{network}", sub, "noise_ratio", "max", tolerance, controls.get(network),
-                               f"{network} network: E|G|^2 / |grad F|^2 at M={batch_size}",
-                               reference="Inequality (17), Theorem 2.4")
-            for network, sub in points.groupby("network")]
+    fields = {"reference": "Inequality (17), Theorem 2.4"}
+    rows = [_taylor_row(f"F5.noise_bound.{network}", sub, "noise_ratio", "max", tolerance, -2, what,
+                        "E|G|^2 stays positive on the minimum set while |grad F|^2 ~ r^2", **fields)
+            if controls.get(network) else _bounded_ratio_row(f"F5.noise_bound.{network}", sub, "noise_ratio", "max",
+                                                             tolerance, what, **fields)
+            for network, sub in points.groupby("network")
+            for what in [f"{network} network: E|G|^2 / |grad F|^2 at M={batch_size}"]]
     return [row for row in rows if row is not None]
 
 
@@ -345,7 +416,7 @@ def capture_claims(capture: pd.DataFrame, reduction: float, tol: float, controls
             captured, len(ends), "runs", id=f"F6.capture.{network}", reference="Corollary 1.11, Theorem 2.4",
             statement=f"{network} network: Adam started at theta* + r u (r={sub['radius'].iloc[0]:g}) drives F to inf F "
                       f"(final F - inf F <= (F(start) - inf F)/{reduction:g} and < {tol:g})", statistic="fraction of runs",
-            control=controls.get(network)))
+            control=controls.get(network), fails_if=FAILS_IF.get(controls.get(network), {}).get("F6", "")))
     return rows
 
 
@@ -360,6 +431,7 @@ def width_claims(widths: pd.DataFrame, tol: float, control: str) -> list[dict]:
         rows.append(_all_row(
             int((sub["loss"] - sub["floor"] < tol).sum()), len(sub), "runs", id=f"F6.converges.width={width}.{data}",
             reference="Theorem 2.4", control=control if data != "clean" else None,
+            fails_if=FAILS_IF[CONFLICTING]["F6"] if data != "clean" else "",
             statement=f"width {width} (d/N = {sub['dim'].iloc[0] / sub['n'].iloc[0]:.3g}, {data} data): every run from "
                       f"random initialisation reaches F - inf F < {tol:g}", statistic="fraction of runs"))
     return rows
@@ -395,7 +467,10 @@ def _constant_rows(test: str, tag: str, estimate, predicted, kappa_c: float, law
                    f"{first['law']}'s constant")
         rows.append(_constant_row(f"{stem}.against_{first['law']}", estimate, predicted(first), kappa_c, control,
                                   f"{law['law']} noise: {what} equals {predicted(first):.4g}, the value of "
-                                  f"{first['law']} noise ({details})", what, **fields))
+                                  f"{first['law']} noise ({details})", what,
+                                  fails_if=f"the constant did not depend on gamma_1 sigma (a shift set by the variance "
+                                           f"alone, say): then {law['law']}'s constant would equal {first['law']}'s",
+                                  **fields))
     return rows
 
 

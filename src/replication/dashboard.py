@@ -88,10 +88,12 @@ def as_markdown(claims: pd.DataFrame, excluded: pd.DataFrame) -> str:
         return f"{row.p_value:.2g}" + ("" if np.isnan(row.p_adjusted) else f" ({row.p_adjusted:.2g})")
 
     lines = [summary(claims), "", note, "", "| id | kind | statement | statistic | estimate [interval] | margin | "
-             "threshold | p (Holm) | verdict | seed agreement | control: changed ingredient (expected: contradicted) |",
+             "threshold | p (Holm) | verdict | seed agreement | control: changed ingredient (expected: contradicted): outcome "
+             "(what NOT as expected would have meant) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in claims.itertuples():
-        control = f"{cell(row.changed_ingredient)}: {control_outcome(row)}" if row.is_control else ""
+        control = (f"{cell(row.changed_ingredient)}: {control_outcome(row)} (NOT as expected if {cell(row.fails_if)})"
+                   if row.is_control else "")
         agreement = "" if np.isnan(row.seed_agreement) else f"{row.seed_agreement:.2g}"
         lines.append(f"| {row.id} | {row.kind} | {cell(row.statement)} | {cell(row.statistic)} | {row.estimate:.4g} "
                      f"[{row.ci_low:.4g}, {row.ci_high:.4g}] ({row.ci_level:.0%}) | {row.margin:.3g} | "
