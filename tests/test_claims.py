@@ -341,3 +341,24 @@ def test_holm_within_a_family_turns_a_marginal_support_inconclusive():
     assert adjusted.loc[["F9.0", "F8.0"], "verdict"].tolist() == ["supported"] * 2
     assert np.isnan(adjusted.loc["F9.sanity", "p_adjusted"]) and adjusted.loc["F9.sanity", "verdict"] == "supported"
     assert np.isnan(adjusted.loc["F9.control", "p_adjusted"]) and adjusted.loc["F9.control", "verdict"] == "supported"
+
+
+@pytest.mark.parametrize("second_law, expected", [
+    ({"name": "exponential", "mean": 1.0, "scale": 1.0}, "contradicted"),  # gamma_1 sigma 2 against 8
+    ({"name": "two_point", "mean": 1.0, "scale": 3.0, "shape": 0.1}, "supported"),  # the same shift: NOT as expected
+])
+def test_the_f2_control_fails_where_the_shift_does_not_follow_the_law(second_law, expected):
+    """The F2 control run on real fields (the quadratic_zeros stage's own table): a second skewed
+    law with another gamma_1 sigma shifts the zero otherwise than the first; a second law with the
+    first's gamma_1 sigma (the model under which the control fails) shifts it alike."""
+    from replication.quadratic_fields import zero_table
+    params = {"adam": {"alpha": 0.9, "eps": 1e-8}, "field": {"tol": 1e-6, "control_variate": True}, "seed": 11,
+              "laws": [{"name": "two_point", "mean": 1.0, "scale": 3.0, "shape": 0.1}, second_law],
+              "betas": [0.9], "seeds": 6, "n_samples": 400}
+    zeros = zero_table(params)
+    # Adam's limits only complete the input; the control row reads the zeros alone.
+    limits = zeros[~zeros["mirrored"]].groupby(["law", "beta"], as_index=False)["zero"].mean().rename(
+        columns={"zero": "limit"}).assign(diverged=False)
+    rows = {row["id"]: row for row in quadratic_claims(zeros, pd.concat([limits] * 4), kappa=0.25)}
+    control = rows[f"F2.zero_shift.{second_law['name']}[1].beta=0.9.against_two_point"]
+    assert control["is_control"] and control["verdict"] == expected

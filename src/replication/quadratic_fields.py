@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pandas as pd
+
 from adam_ode.adam import AdamHyper
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
@@ -25,3 +29,24 @@ def quadratic_fields(params: dict, law: NoiseLaw, beta: float, batch_size: int,
 def quadratic_zero_shifts(params: dict, law: NoiseLaw, beta: float, batch_size: int, *labels) -> list[float]:
     """zero(f) - E[X] of each of ``quadratic_fields``."""
     return [field.zero() - law.mean for field in quadratic_fields(params, law, beta, batch_size, *labels)]
+
+
+def zero_table(params: dict, log=lambda message: None) -> pd.DataFrame:
+    """The quadratic_zeros stage's table: per law of ``params["laws"]`` (every skewed law also
+    mirrored about its mean, with its own random numbers) and per beta, one row per field with
+    its zero of f and the law's leading-order zero shift (theory, no draws), from which the F2
+    margins come."""
+    laws = [(index, NoiseLaw(**spec)) for index, spec in enumerate(params["laws"])]
+    laws += [(index, dataclasses.replace(law, mirrored=True)) for index, law in laws if not law.symmetric]
+    alpha, rows = params["adam"]["alpha"], []
+    for index, law in laws:
+        for beta in params["betas"]:
+            zeros = [law.mean + shift for shift in quadratic_zero_shifts(
+                params, law, beta, 1, "quadratic_zeros", index, beta, *(("mirrored",) if law.mirrored else ()))]
+            leading = StochasticQuadratic(law, 1).leading_zero_shift(alpha, beta)
+            rows += [{"law": index, "law_name": law.name, "symmetric": law.symmetric, "mirrored": law.mirrored,
+                      "skewness": law.skewness, "mean": law.mean, "scale": law.scale, "alpha": alpha, "beta": beta,
+                      "leading_shift": leading, "seed": seed, "zero": zero} for seed, zero in enumerate(zeros)]
+            log(f"law {law.name}{' (mirrored)' if law.mirrored else ''} beta {beta}: "
+                f"zeros {[round(z, 5) for z in zeros]} (leading-order shift {leading:.4g})")
+    return pd.DataFrame(rows)
