@@ -4,7 +4,9 @@ On each of several data sets (one critical point each, distinct by construction)
 zeros of several independent common-random-numbers Adam fields next to it, and run Adam with
 constant step sizes gamma from the first zero; its stationary mean at each gamma is compared with
 the critical point and the zeros in function space (the predictions at the data), on the line
-from the critical point (position 0) to the first zero (position 1).
+from the critical point (position 0) to the first zero (position 1). Without noise (the full-batch
+gradient, Corollaries 1.12 and 1.13) Adam runs at the same step sizes from starts around the
+first zero.
 """
 
 import numpy as np
@@ -62,17 +64,28 @@ for k in range(4 * p["critical_points"]):
     means = stationary_means(zeros[0], problem.stochastic_gradient(p["batch_size"], generator), p["gammas"],
                              AdamHyper(**p["adam"]), runs=p["runs"], burn_in_steps=p["burn_in_steps"],
                              average_steps=p["average_steps"])
+    # The same experiment without noise (Corollaries 1.12, 1.13): the full-batch gradient at the same
+    # step sizes, from starts around the first zero, at most half its distance from the critical point.
+    rng = np.random.default_rng(seed_for(p["seed"], "gamma_limit", "noiseless", k))
+    directions = rng.standard_normal((p["noiseless_runs"], len(zeros[0])))
+    radius = 0.5 * np.linalg.norm(zeros[0] - critical.theta)
+    starts = zeros[0] + radius * rng.uniform(size=(len(directions), 1)) * directions / np.linalg.norm(
+        directions, axis=1, keepdims=True)
+    noiseless = stationary_means(starts, problem.full_gradient, p["gammas"], AdamHyper(**p["adam"]),
+                                 runs=p["noiseless_runs"], burn_in_steps=p["burn_in_steps"],
+                                 average_steps=p["average_steps"])
     # Points are numbered in the order found, so that every root seed has points 0, 1, ...
     common = {"point": found, "data_set": k, "critical_loss": critical.excess,
               "critical_grad_norm": float(np.linalg.norm(gradient(critical.theta))), "separation": float(np.linalg.norm(u))}
     rows += [{**common, "kind": "zero", "gamma": 0.0, "run": j, "position": position(z)} for j, z in enumerate(zeros)]
-    for gamma, runs in zip(p["gammas"], means):
-        rows += [{**common, "kind": "adam", "gamma": gamma, "run": r, "position": position(m)}
-                 for r, m in enumerate(runs) if np.all(np.isfinite(m))]
+    for kind, table in (("adam", means), ("noiseless", noiseless)):
+        rows += [{**common, "kind": kind, "gamma": gamma, "run": r, "position": position(m)}
+                 for gamma, runs in zip(p["gammas"], table) for r, m in enumerate(runs) if np.all(np.isfinite(m))]
     found += 1
     stage.log(f"point {found - 1} (data set {k}): F = {critical.excess:.6g}, |grad F| = {common['critical_grad_norm']:.1e}, "
               f"|u| = {common['separation']:.3e}, zeros at {[round(position(z), 3) for z in zeros]}, Adam at " + ", ".join(
-                  f"gamma {g:g}: {np.mean([position(m) for m in runs]):.3f}" for g, runs in zip(p["gammas"], means)))
+                  f"gamma {g:g}: {np.mean([position(m) for m in runs]):.3f}" for g, runs in zip(p["gammas"], means))
+              + "; without noise at " + ", ".join(f"{np.mean([position(m) for m in runs]):.2g}" for runs in noiseless))
 if found < p["critical_points"]:
     raise RuntimeError(f"zeros of f were found next to only {found} of {4 * p['critical_points']} critical points "
                        f"(gamma_limit.critical_points = {p['critical_points']}); see the log")

@@ -143,3 +143,18 @@ def test_stationary_means_extrapolate_to_the_zero_of_f_not_the_critical_point():
     low, high = fit.intercept.interval(0.99)
     assert low - 1e-3 < zero < high + 1e-3, (zero, low, high)  # 1e-3: the zero's own Monte Carlo error
     assert high < law.mean - 0.2
+
+
+def test_stationary_means_take_one_start_per_run_and_without_noise_settle_at_the_minimum():
+    """Corollaries 1.12/1.13 on the quadratic: with the exact gradient (no noise) Adam's stationary
+    mean from several starts tends to the minimiser E[X] as gamma -> 0, not to the noisy zero of f."""
+    problem = StochasticQuadratic(NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1), 1)
+    starts = np.array([[0.5], [0.7], [1.4]])
+    exact = lambda theta, n: theta - problem.law.mean  # noqa: E731
+    gammas = [0.02, 0.01, 0.005]
+    means = stationary_means(starts, exact, gammas, AdamHyper(0.9, 0.9, 1e-8), runs=3, burn_in_steps=2000,
+                             average_steps=4000)
+    assert means.shape == (3, 3, 1)
+    assert np.abs(means[-1] - 1.0).max() < 0.05
+    with pytest.raises(ValueError):
+        stationary_means(starts[:2], exact, gammas, AdamHyper(0.9, 0.9, 1e-8), runs=3, burn_in_steps=1, average_steps=1)

@@ -280,16 +280,20 @@ def test_a_control_must_say_how_it_could_fail():
         _row("F9.x", "difference", Verdict("contradicted", 0.0, 1.0, 0.95, 0.0), 0.5, 4, "> 0", "an ingredient")
 
 
-def positions_table(limit_at, repeat_at=1.0, points=3, seed=5):
+def positions_table(limit_at, repeat_at=1.0, points=3, seed=5, noiseless_at=0.0):
     """The gamma_limit stage's table: independent zeros of f at ``repeat_at`` (the first field's
-    zero at 1 by construction) and Adam's stationary means at limit_at - 20 gamma, 32 runs per gamma."""
-    rng, rows = np.random.default_rng(seed), []
+    zero at 1 by construction), Adam's stationary means at limit_at - 20 gamma, 32 runs per gamma,
+    and without noise at noiseless_at + 5 gamma, 8 runs per gamma."""
+    rng, quiet, rows = np.random.default_rng(seed), np.random.default_rng(seed + 100), []
     for point in range(points):
         rows += [{"point": point, "kind": "zero", "gamma": 0.0, "run": j,
                   "position": 1.0 if j == 0 else repeat_at + 0.02 * rng.standard_normal()} for j in range(4)]
         rows += [{"point": point, "kind": "adam", "gamma": g, "run": r,
                   "position": limit_at - 20 * g + 0.1 * rng.standard_normal()}
                  for g in (0.02, 0.01, 0.005, 0.0025) for r in range(32)]
+        rows += [{"point": point, "kind": "noiseless", "gamma": g, "run": r,
+                  "position": noiseless_at + 5 * g + 0.01 * quiet.standard_normal()}
+                 for g in (0.02, 0.01, 0.005, 0.0025) for r in range(8)]
     return pd.DataFrame(rows)
 
 
@@ -302,6 +306,18 @@ def test_limit_claims_extrapolate_adam_to_the_zero_of_f(limit_at, expected):
     noisy = verdicts(limit_claims(positions_table(1.0, repeat_at=0.0), "under", kappa=0.25))
     assert noisy["F3.zero_not_critical.under.point=1"] == "contradicted"  # the first zero was Monte Carlo noise
     assert noisy["F3.zero_reproducible.under.point=1"] == "contradicted"
+
+
+@pytest.mark.parametrize("noiseless_at, claim, control", [
+    (0.0, "supported", "contradicted"),  # Corollaries 1.12/1.13: without noise the limit is the critical point
+    (1.0, "contradicted", "supported"),  # the offset did not come from the noise: the control fails
+])
+def test_the_noiseless_limit_isolates_the_noise(noiseless_at, claim, control):
+    rows = {row["id"]: row for row in limit_claims(positions_table(1.0, noiseless_at=noiseless_at), "under", 0.25)}
+    assert rows["F3.noiseless_limit.under.point=0"]["verdict"] == claim
+    noiseless = rows["F3.limit_is_zero.under.point=0.noiseless"]
+    assert noiseless["is_control"] and noiseless["fails_if"] and noiseless["verdict"] == control
+    assert noiseless["margin"] == rows["F3.limit_is_zero.under.point=0"]["margin"]
 
 
 def test_network_controls_name_the_changed_ingredient():

@@ -137,3 +137,8 @@ def test_excess_residuals_square_to_the_excess_loss_and_match_autograd(outputs):
     torch.testing.assert_close(r @ r, problem.loss(theta) - problem.loss_floor, rtol=1e-14, atol=0)
     torch.testing.assert_close(problem.excess_jacobian(theta), torch.func.jacrev(problem.excess_residuals)(theta),
                                rtol=1e-13, atol=1e-15)
+
+
+def test_full_gradient_is_grad_f_for_every_run(small_erm):
+    theta = small_erm.net.init(3, torch.Generator().manual_seed(2))
+    torch.testing.assert_close(small_erm.full_gradient(theta, 1), torch.stack([small_erm.gradient(t) for t in theta]))

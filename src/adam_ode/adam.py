@@ -151,15 +151,17 @@ def run_adam(
 
 def stationary_means(theta_0: np.ndarray, stochastic_gradient: GradientOracle, gammas, hyper: AdamHyper, *,
                      runs: int, burn_in_steps: int, average_steps: int) -> np.ndarray:
-    """Adam's stationary mean at each constant step size: ``runs`` runs per gamma from theta_0,
-    all in one batch, each averaged over the ``average_steps`` steps after ``burn_in_steps``.
+    """Adam's stationary mean at each constant step size: ``runs`` runs per gamma from theta_0
+    (one point (d,), or one start per run (runs, d)), all in one batch, each averaged over the
+    ``average_steps`` steps after ``burn_in_steps``.
 
     Returns the per-run means, shape (len(gammas), runs, d); NaN rows for runs that diverged.
     Corollary 1.10 concerns the gamma -> 0 limit of these means (``replication.stats``
     extrapolates it).
     """
+    starts = np.broadcast_to(np.asarray(theta_0, dtype=float), (runs, np.shape(theta_0)[-1]))
+    theta = torch.as_tensor(np.tile(starts, (len(gammas), 1)))
     gammas = np.repeat(np.asarray(gammas, dtype=float), runs)
-    theta = torch.as_tensor(np.asarray(theta_0, dtype=float)).expand(len(gammas), -1).clone()
     n_steps = burn_in_steps + average_steps
     path = run_adam(theta, stochastic_gradient, constant_schedule(gammas), hyper, n_steps,
                     record_steps=np.array([n_steps]), average_from=burn_in_steps + 1)

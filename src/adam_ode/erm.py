@@ -270,6 +270,10 @@ class ERMProblem:
         out, pullback = self.net.vjp(theta, x)
         return pullback((2.0 / x.shape[-2]) * (out - y))
 
+    def full_gradient(self, theta: torch.Tensor, n: int) -> torch.Tensor:
+        """An oracle for ``run_adam`` without noise: grad F for every run, theta (R, d)."""
+        return self.minibatch_gradient(theta, torch.arange(self.n).expand(theta.shape[0], -1))
+
     def stochastic_gradient(self, batch_size: int, generator: torch.Generator):
         """An oracle for ``run_adam``: fresh i.i.d. mini-batches for every run at every step."""
 

@@ -231,10 +231,14 @@ def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[di
       the separation of the two hypotheses as the first field (a pilot that no test row reads)
       puts it: its zero at 1, the critical point at 0;
     - the zero of f is not the critical point: b != 0, contradicted when b lies within kappa of 0;
-    - the zero is reproducible: b = 1 within kappa (the first field's zero is not Monte Carlo noise).
+    - the zero is reproducible: b = 1 within kappa (the first field's zero is not Monte Carlo noise);
+    - without noise (the full-batch gradient, Corollaries 1.12 and 1.13) the gamma -> 0 limit is the
+      critical point: within kappa of 0, the rival "1, the zero of f" rejected; and its control,
+      the first claim with the noise removed, whose limit must then miss the zero of f.
     """
     rows = []
     fields = {"reference": "Corollary 1.10"}
+    noiseless_fields = {"reference": "Corollaries 1.12, 1.13"}
     for point, table in positions.groupby("point"):
         tag = f"{network}.point={point}"
         zeros = table[(table["kind"] == "zero") & (table["run"] > 0)]["position"]
@@ -262,6 +266,28 @@ def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[di
                  statement=f"{network} network, critical point {point}: the zero of f is a property of f, not of the "
                            "random numbers (independent fields' zeros agree with the first)",
                  statistic="position of independent fields' zeros, minus 1", **fields),
+        ]
+        quiet = table[table["kind"] == "noiseless"].groupby("gamma")["position"]
+        if not quiet.ngroups:
+            continue
+        still = extrapolate_to_zero(list(quiet.groups), [mean_of(values) for _, values in quiet]).intercept
+        statistic = (f"intercept of the fit over gamma to the stationary means of Adam with the full-batch gradient "
+                     f"({int(quiet.size().min())} runs per gamma from starts around the first zero)")
+        rows += [
+            _row(f"F3.noiseless_limit.{tag}", "equivalence", equivalent(still, delta, rival=still.shifted(1.0)),
+                 still.value, int(quiet.size().min()), f"90% interval inside +-{delta:.3g} (as F3.limit_is_zero) and "
+                 "'limit = zero of f (position 1)' rejected",
+                 statement=f"{network} network, critical point {point}: without noise Adam's gamma -> 0 limit is the "
+                           "critical point of F", statistic=f"{statistic} (0 = critical point)", **noiseless_fields),
+            _row(f"F3.limit_is_zero.{tag}.noiseless", "equivalence",
+                 equivalent(still - b, delta, rival=still), still.value - b.value, int(quiet.size().min()),
+                 f"90% interval inside +-{delta:.3g} and 'limit = critical point' rejected",
+                 "the noise: Adam with the full-batch gradient instead of mini-batches, the same step sizes",
+                 fails_if="the zero's offset from the critical point came from Adam's momentum and preconditioning, "
+                          "not from the noise: then the noiseless limit would sit at the zero of f as well",
+                 statement=f"{network} network, critical point {point}: without noise Adam's gamma -> 0 limit is "
+                           "still the zero of f", statistic=f"{statistic}, minus the zeros' position (Welch)",
+                 **noiseless_fields),
         ]
     return rows
 

@@ -35,12 +35,12 @@ FIGURES = (
            "Theorem 1.5, Cor. 1.9", ("quadratic_flow", "flow"), ("quadratic_flow.py", "flow.py"),
            ("flow_claims", "step_size_claims"), ("F1.follows.*", "F1.closest*", "F1.step_size.*")),
     Figure("F2_zeros", "fig_zeros", "Limits are zeros of f, not critical points",
-           "limits are zeros of f, not critical points (1-D quadratic)", "Cor. 1.10",
+           "limits are zeros of f, not critical points (1-D quadratic; control: a second skewed law)", "Cor. 1.10",
            ("quadratic_zeros", "quadratic_adam"), ("quadratic_zeros.py", "quadratic_adam.py"),
            ("quadratic_claims",), ("F2.*",)),
     Figure("F3_field_path", "fig_field_path", "The field and the gradient along training",
            "the same in ERM: Adam's gamma -> 0 limit at an underparametrized network's critical points is the "
-           "zero of f", "Cor. 1.10 (ERM)", ("gamma_limit", "train", "vector_field"),
+           "zero of f; without noise (full-batch gradient) it is the critical point", "Cor. 1.10 (ERM), Cor. 1.12, 1.13", ("gamma_limit", "train", "vector_field"),
            ("gamma_limit.py", "train.py", "vector_field.py"), ("limit_claims",), ("F3.*",)),
     Figure("F4_lyapunov", "fig_lyapunov", "Lyapunov map near the minimum set",
            "F is a Lyapunov function near the minimum set; measured r0 and M0, worst-case directions, a small "
