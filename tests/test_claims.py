@@ -9,7 +9,7 @@ import pytest
 from replication.claims import (CONFLICTING, UNDERPARAMETRIZED, capture_claims, flow_claims, limit_claims,
                                 lyapunov_claims, network_controls, noise_claims, pl_claims, quadratic_claims,
                                 rate_claims, step_size_claims, width_claims, with_error_control)
-from replication.dashboard import summary, with_seed_agreement
+from replication.dashboard import control_outcome, summary, with_seed_agreement
 from replication.neighbourhood import lyapunov_radius
 
 
@@ -308,15 +308,15 @@ def test_limit_claims_extrapolate_adam_to_the_zero_of_f(limit_at, expected):
     assert noisy["F3.zero_reproducible.under.point=1"] == "contradicted"
 
 
-@pytest.mark.parametrize("noiseless_at, claim, control", [
-    (0.0, "supported", "contradicted"),  # Corollaries 1.12/1.13: without noise the limit is the critical point
-    (1.0, "contradicted", "supported"),  # the offset did not come from the noise: the control fails
+@pytest.mark.parametrize("noiseless_at, verdict, outcome", [
+    (0.0, "supported", "as expected"),  # Corollaries 1.12/1.13: without noise the limit is the critical point
+    (1.0, "contradicted", "NOT as expected"),  # the offset did not come from the noise
 ])
-def test_the_noiseless_limit_isolates_the_noise(noiseless_at, claim, control):
+def test_the_noiseless_control_isolates_the_noise(noiseless_at, verdict, outcome):
     rows = {row["id"]: row for row in limit_claims(positions_table(1.0, noiseless_at=noiseless_at), "under", 0.25)}
-    assert rows["F3.noiseless_limit.under.point=0"]["verdict"] == claim
-    noiseless = rows["F3.limit_is_zero.under.point=0.noiseless"]
-    assert noiseless["is_control"] and noiseless["fails_if"] and noiseless["verdict"] == control
+    noiseless = rows["F3.noiseless_limit.under.point=0"]
+    assert noiseless["is_control"] and noiseless["fails_if"] and noiseless["expected"] == "supported"
+    assert noiseless["verdict"] == verdict and control_outcome(pd.Series(noiseless)) == outcome
     assert noiseless["margin"] == rows["F3.limit_is_zero.under.point=0"]["margin"]
 
 

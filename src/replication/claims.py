@@ -6,7 +6,8 @@ the config's ``claims`` section or derived from theory or a pilot (never from th
 tests), the interval's half-width, the p-value of its test and the verdict (supported,
 contradicted, inconclusive, underpowered). Rows marked ``is_control`` are negative controls:
 the same experiment with the one ingredient named in ``changed_ingredient`` changed, whose
-expected verdict is "contradicted"; ``fails_if`` names the model under which it would come out
+``expected`` verdict is "contradicted" (or "supported", where the theory predicts the changed
+experiment's outcome itself); ``fails_if`` names the model under which it would come out
 supported ("NOT as expected"), and ``tests/`` runs each control's computation under that model.
 Sanity rows check what symmetry or a Taylor expansion forces:
 shown, never counted as evidence. ``with_error_control`` adjusts the p-values per family (Holm);
@@ -25,11 +26,11 @@ from .dashboard import family_of
 from .paper import figure_of
 from .rates import constant_in_batch_size, constant_in_u, slope_in_batch_size, upper_half
 from .stats import Verdict, below_zero, beyond, equivalent, every_case, extrapolate_to_zero, holm, in_band, mean_of, nonzero
-from .verdicts import INCONCLUSIVE, SUPPORTED
+from .verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED
 
 COLUMNS = ["id", "kind", "reference", "statement", "statistic", "estimate", "ci_low", "ci_high", "ci_level", "margin",
            "half_width", "threshold", "p_value", "p_adjusted", "verdict", "verdict_unadjusted", "is_control",
-           "changed_ingredient", "fails_if", "figure", "n", "seed_agreement"]
+           "changed_ingredient", "expected", "fails_if", "figure", "n", "seed_agreement"]
 # The level at which every p-value, adjusted or not, decides "supported" (``stats.Verdict``).
 ERROR_RATE = 0.05
 
@@ -62,12 +63,13 @@ FAILS_IF = {CONFLICTING: {
 
 
 def _row(id: str, kind: str, verdict: Verdict, estimate: float, n: int, threshold: str, control: str | None = None,
-         fails_if: str = "", **fields) -> dict:
-    """One dashboard row; ``control`` names the changed ingredient of a negative control, and
-    ``fails_if`` the model under which that control would come out "NOT as expected"."""
+         fails_if: str = "", expected: str = CONTRADICTED, **fields) -> dict:
+    """One dashboard row; ``control`` names the changed ingredient of a control, ``expected`` its
+    verdict under the theory, and ``fails_if`` the model under which it would come out the other
+    way ("NOT as expected")."""
     if control is not None and not fails_if:
         raise ValueError(f"control {id} does not say under which model it would fail (fails_if)")
-    return {c: None for c in COLUMNS} | fields | {"fails_if": fails_if, 
+    return {c: None for c in COLUMNS} | fields | {"fails_if": fails_if, "expected": expected if control else "", 
         "id": id, "figure": figure_of(id), "kind": kind, "estimate": estimate, "ci_low": verdict.low,
         "ci_high": verdict.high, "ci_level": verdict.level, "margin": verdict.margin, "half_width": verdict.half_width,
         "threshold": threshold, "p_value": verdict.p_value, "verdict": verdict.verdict, "is_control": control is not None,
@@ -232,13 +234,12 @@ def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[di
       puts it: its zero at 1, the critical point at 0;
     - the zero of f is not the critical point: b != 0, contradicted when b lies within kappa of 0;
     - the zero is reproducible: b = 1 within kappa (the first field's zero is not Monte Carlo noise);
-    - without noise (the full-batch gradient, Corollaries 1.12 and 1.13) the gamma -> 0 limit is the
-      critical point: within kappa of 0, the rival "1, the zero of f" rejected; and its control,
-      the first claim with the noise removed, whose limit must then miss the zero of f.
+    - the control: without noise (the full-batch gradient, Corollaries 1.12 and 1.13) the gamma -> 0
+      limit is the critical point, within kappa of 0, the rival "1, the zero of f" rejected
+      (expected: supported).
     """
     rows = []
     fields = {"reference": "Corollary 1.10"}
-    noiseless_fields = {"reference": "Corollaries 1.12, 1.13"}
     for point, table in positions.groupby("point"):
         tag = f"{network}.point={point}"
         zeros = table[(table["kind"] == "zero") & (table["run"] > 0)]["position"]
@@ -273,22 +274,16 @@ def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[di
         still = extrapolate_to_zero(list(quiet.groups), [mean_of(values) for _, values in quiet]).intercept
         statistic = (f"intercept of the fit over gamma to the stationary means of Adam with the full-batch gradient "
                      f"({int(quiet.size().min())} runs per gamma from starts around the first zero)")
-        rows += [
-            _row(f"F3.noiseless_limit.{tag}", "equivalence", equivalent(still, delta, rival=still.shifted(1.0)),
-                 still.value, int(quiet.size().min()), f"90% interval inside +-{delta:.3g} (as F3.limit_is_zero) and "
-                 "'limit = zero of f (position 1)' rejected",
-                 statement=f"{network} network, critical point {point}: without noise Adam's gamma -> 0 limit is the "
-                           "critical point of F", statistic=f"{statistic} (0 = critical point)", **noiseless_fields),
-            _row(f"F3.limit_is_zero.{tag}.noiseless", "equivalence",
-                 equivalent(still - b, delta, rival=still), still.value - b.value, int(quiet.size().min()),
-                 f"90% interval inside +-{delta:.3g} and 'limit = critical point' rejected",
-                 "the noise: Adam with the full-batch gradient instead of mini-batches, the same step sizes",
-                 fails_if="the zero's offset from the critical point came from Adam's momentum and preconditioning, "
-                          "not from the noise: then the noiseless limit would sit at the zero of f as well",
-                 statement=f"{network} network, critical point {point}: without noise Adam's gamma -> 0 limit is "
-                           "still the zero of f", statistic=f"{statistic}, minus the zeros' position (Welch)",
-                 **noiseless_fields),
-        ]
+        rows.append(_row(
+            f"F3.noiseless_limit.{tag}", "equivalence", equivalent(still, delta, rival=still.shifted(1.0)), still.value,
+            int(quiet.size().min()), f"90% interval inside +-{delta:.3g} (as F3.limit_is_zero) and 'limit = zero of "
+            "f (position 1)' rejected", "the noise: Adam with the full-batch gradient instead of mini-batches, the "
+            "same step sizes", expected=SUPPORTED,
+            fails_if="the zero's offset from the critical point came from Adam's momentum and preconditioning, not "
+                     "from the noise: then the noiseless limit would sit at the zero of f (position 1) as well",
+            statement=f"{network} network, critical point {point}: without noise Adam's gamma -> 0 limit is the "
+                      "critical point of F, not the zero of f", statistic=statistic + " (0 = critical point)",
+            reference="Corollaries 1.12, 1.13"))
     return rows
 
 

@@ -11,10 +11,14 @@ UNSTABLE = "unstable"
 
 
 def control_outcome(row) -> str:
-    """A control is expected to be contradicted; undecided is not a failure, but not evidence either."""
+    """A control comes out as its ``expected`` verdict (contradicted, unless the theory predicts the
+    changed experiment's outcome itself), or the opposite; undecided is not a failure, but not
+    evidence either."""
     if not row.is_control:
         return ""
-    return {CONTRADICTED: "as expected", SUPPORTED: "NOT as expected"}.get(row.verdict, "not decided")
+    expected = getattr(row, "expected", None) or CONTRADICTED
+    opposite = SUPPORTED if expected == CONTRADICTED else CONTRADICTED
+    return {expected: "as expected", opposite: "NOT as expected"}.get(row.verdict, "not decided")
 
 
 def family_of(claim_id: str) -> str:
@@ -88,11 +92,12 @@ def as_markdown(claims: pd.DataFrame, excluded: pd.DataFrame) -> str:
         return f"{row.p_value:.2g}" + ("" if np.isnan(row.p_adjusted) else f" ({row.p_adjusted:.2g})")
 
     lines = [summary(claims), "", note, "", "| id | kind | statement | statistic | estimate [interval] | margin | "
-             "threshold | p (Holm) | verdict | seed agreement | control: changed ingredient (expected: contradicted): outcome "
+             "threshold | p (Holm) | verdict | seed agreement | control: changed ingredient (expected verdict): outcome "
              "(what NOT as expected would have meant) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in claims.itertuples():
-        control = (f"{cell(row.changed_ingredient)}: {control_outcome(row)} (NOT as expected if {cell(row.fails_if)})"
+        control = (f"{cell(row.changed_ingredient)} (expected: {getattr(row, 'expected', None) or CONTRADICTED}): "
+                   f"{control_outcome(row)} (NOT as expected if {cell(row.fails_if)})"
                    if row.is_control else "")
         agreement = "" if np.isnan(row.seed_agreement) else f"{row.seed_agreement:.2g}"
         lines.append(f"| {row.id} | {row.kind} | {cell(row.statement)} | {cell(row.statistic)} | {row.estimate:.4g} "
