@@ -378,3 +378,20 @@ def test_the_f2_control_fails_where_the_shift_does_not_follow_the_law(second_law
     rows = {row["id"]: row for row in quadratic_claims(zeros, pd.concat([limits] * 4), kappa=0.25)}
     control = rows[f"F2.zero_shift.{second_law['name']}[1].beta=0.9.against_two_point"]
     assert control["is_control"] and control["verdict"] == expected
+
+
+def test_the_summary_counts_one_verdict_per_independent_test():
+    """F4's three rows at one setting are one test (one condition decides them); F3's two zero rows
+    are one test; a test is supported only when each of its rows is."""
+    table = lyapunov_table(failing_radius=1e-2)
+    rows = pd.DataFrame(lyapunov_claims(table, {"conflicting": CONFLICTING})
+                        + limit_claims(positions_table(1.0, repeat_at=0.6, points=1), "under", kappa=0.25))
+    assert rows.groupby("test").size().to_dict() == {
+        "F4.lyapunov.over.alpha=0.9,beta=0.9": 3, "F4.lyapunov.conflicting.alpha=0.9,beta=0.9": 3,
+        "F3.zero.under.point=0": 2, "F3.limit_is_zero.under.point=0": 1, "F3.noiseless_limit.under.point=0": 1}
+    text = summary(rows.assign(seed_agreement=np.nan))
+    # The zeros at 0.6: not the critical point (supported) but not reproducible (contradicted): one
+    # test, contradicted; Adam's limit at 1 misses them too.
+    assert text.startswith("3 claim tests (6 rows), 3 decided: 1 supported, 2 contradicted.")
+    assert "F3 2 contradicted" in text
+    assert "2 controls: 2 as expected" in text

@@ -53,7 +53,7 @@ def test_results_section_is_generated_from_claims(tmp_path):
     assert "STALE" not in text and "OLD" not in text and text.endswith(f"{END}\nafter\n")
     assert pipeline_table() in text
     assert "| `F9.x` | difference | 1 [0.5, 1.5] (95%) | 0 | supported |  |  |" in text
-    assert "**NOT as expected**" in text and "1 claims, 1 decided: 1 supported. 1 controls: 1 NOT as expected" in text
+    assert "**NOT as expected**" in text and "1 claim tests (1 rows), 1 decided: 1 supported. 1 controls: 1 NOT as expected" in text
     assert "not measured in this run" in text
     assert (tmp_path / "images" / SHOWN[0]).read_bytes() == b"png"
     (tmp_path / "stability.csv").rename(run / "stability.csv")  # make stability ran: its table wins

@@ -28,7 +28,7 @@ from .rates import constant_in_batch_size, constant_in_u, slope_in_batch_size, u
 from .stats import Verdict, below_zero, beyond, equivalent, every_case, extrapolate_to_zero, holm, in_band, mean_of, nonzero
 from .verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED
 
-COLUMNS = ["id", "kind", "reference", "statement", "statistic", "estimate", "ci_low", "ci_high", "ci_level", "margin",
+COLUMNS = ["id", "test", "kind", "reference", "statement", "statistic", "estimate", "ci_low", "ci_high", "ci_level", "margin",
            "half_width", "threshold", "p_value", "p_adjusted", "verdict", "verdict_unadjusted", "is_control",
            "changed_ingredient", "expected", "fails_if", "figure", "n", "seed_agreement"]
 # The level at which every p-value, adjusted or not, decides "supported" (``stats.Verdict``).
@@ -63,13 +63,15 @@ FAILS_IF = {CONFLICTING: {
 
 
 def _row(id: str, kind: str, verdict: Verdict, estimate: float, n: int, threshold: str, control: str | None = None,
-         fails_if: str = "", expected: str = CONTRADICTED, **fields) -> dict:
+         fails_if: str = "", expected: str = CONTRADICTED, test: str = "", **fields) -> dict:
     """One dashboard row; ``control`` names the changed ingredient of a control, ``expected`` its
     verdict under the theory, and ``fails_if`` the model under which it would come out the other
-    way ("NOT as expected")."""
+    way ("NOT as expected"). ``test`` names the independent test the row belongs to (its own id
+    unless rows of one test share it), so that the summary counts verdicts, not rows."""
     if control is not None and not fails_if:
         raise ValueError(f"control {id} does not say under which model it would fail (fails_if)")
-    return {c: None for c in COLUMNS} | fields | {"fails_if": fails_if, "expected": expected if control else "", 
+    return {c: None for c in COLUMNS} | fields | {"test": test or id, "fails_if": fails_if,
+                                                  "expected": expected if control else "", 
         "id": id, "figure": figure_of(id), "kind": kind, "estimate": estimate, "ci_low": verdict.low,
         "ci_high": verdict.high, "ci_level": verdict.level, "margin": verdict.margin, "half_width": verdict.half_width,
         "threshold": threshold, "p_value": verdict.p_value, "verdict": verdict.verdict, "is_control": control is not None,
@@ -258,12 +260,12 @@ def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[di
                  statistic=f"intercept of {model} fitted to the stationary means over gamma, minus the zeros' position "
                            "(0 = critical point, 1 = first field's zero)", **fields),
             _row(f"F3.zero_not_critical.{tag}", "difference", nonzero(b, kappa), b.value, b.n,
-                 f"outside 0 (95% t interval); contradicted inside +-{kappa:g}",
+                 f"outside 0 (95% t interval); contradicted inside +-{kappa:g}", test=f"F3.zero.{tag}",
                  statement=f"{network} network, critical point {point}: the zero of f is not the critical point of F",
                  statistic="position of independent fields' zeros (0 = critical point, 1 = first field's zero)",
                  **fields),
             _row(f"F3.zero_reproducible.{tag}", "equivalence", equivalent(b.shifted(1.0), kappa), b.value - 1, b.n,
-                 f"90% interval inside +-{kappa:g}",
+                 f"90% interval inside +-{kappa:g}", test=f"F3.zero.{tag}",
                  statement=f"{network} network, critical point {point}: the zero of f is a property of f, not of the "
                            "random numbers (independent fields' zeros agree with the first)",
                  statistic="position of independent fields' zeros, minus 1", **fields),
@@ -309,7 +311,10 @@ def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str]) -> list[dict]
     for (network, alpha, beta), sub in table.groupby(["network", "alpha", "beta"]):
         control, tag = controls.get(network), f"{network}.alpha={alpha:g},beta={beta:g}"
         setting = f"{network} network, alpha={alpha:g}, beta={beta:g}"
-        fields = {"reference": "Theorems 2.1, 2.4", "fails_if": FAILS_IF.get(control, {}).get("F4", "")}
+        # One condition decides all three rows (every point passes at the smallest radius and the
+        # largest M), so they are one test: r0 and M0 are its measurements.
+        fields = {"reference": "Theorems 2.1, 2.4", "fails_if": FAILS_IF.get(control, {}).get("F4", ""),
+                  "test": f"F4.lyapunov.{tag}"}
         radii, sizes = sorted(sub["radius"].unique()), sorted(sub["batch_size"].unique())
         worst = sub[sub["search"] == "worst"]
         corner = sub[(sub["radius"] == radii[0]) & (sub["batch_size"] == sizes[-1])]

@@ -26,6 +26,26 @@ def family_of(claim_id: str) -> str:
     return claim_id.split(".", 1)[0]
 
 
+def one_per_test(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per independent test (the ``test`` column; each row its own where there is none),
+    with the verdict of the test: that of its rows where they agree, else contradicted if one is,
+    else the first undecided one (a test is supported only when all its rows are)."""
+    if "test" not in rows or rows.empty:
+        return rows
+
+    def combined(verdicts: pd.Series) -> str:
+        if verdicts.nunique() == 1:
+            return verdicts.iloc[0]
+        if (verdicts == CONTRADICTED).any():
+            return CONTRADICTED
+        return verdicts[verdicts != SUPPORTED].iloc[0]
+
+    tests = rows["test"].fillna(rows["id"])
+    verdict = rows.groupby(tests, sort=False)["verdict"].agg(combined)
+    first = rows.assign(test=tests).drop_duplicates("test")
+    return first.assign(verdict=first["test"].map(verdict))
+
+
 def _verdict_counts(rows: pd.DataFrame) -> str:
     counts = rows["verdict"].value_counts()
     return ", ".join(f"{int(counts[v])} {v}" for v in (*VERDICTS, UNSTABLE) if v in counts)
@@ -37,16 +57,17 @@ def _control_counts(rows: pd.DataFrame) -> str:
 
 
 def summary(claims: pd.DataFrame) -> str:
-    """How many claim rows are decided, supported, contradicted, underpowered, unstable, and how
+    """How many claim tests are decided, supported, contradicted, underpowered, unstable, and how
     the controls came out: in all, then per family (the verdicts are those after Holm's
-    adjustment within each family); sanity rows are counted apart, never as evidence."""
+    adjustment within each family). Verdicts are counted once per independent test
+    (``one_per_test``); sanity rows are counted apart, never as evidence."""
     sanity = claims["kind"].eq("sanity") if "kind" in claims else pd.Series(False, index=claims.index)
-    evidence = claims[~sanity]
+    evidence = one_per_test(claims[~sanity])
     rows, controls = evidence[~evidence["is_control"]], evidence[evidence["is_control"]]
     counts = rows["verdict"].value_counts()
     decided = int(counts.get(SUPPORTED, 0) + counts.get(CONTRADICTED, 0))
-    text = (f"{len(rows)} claims, {decided} decided: {_verdict_counts(rows)}. {len(controls)} controls: "
-            f"{_control_counts(controls) or 'none'}.")
+    text = (f"{len(rows)} claim tests ({int((~claims[~sanity]['is_control']).sum())} rows), {decided} decided: "
+            f"{_verdict_counts(rows)}. {len(controls)} controls: {_control_counts(controls) or 'none'}.")
     families = evidence.groupby(evidence["id"].map(family_of))
     if families.ngroups > 1:
         text += " Per family, after Holm's adjustment within it: " + "; ".join(
