@@ -4,7 +4,7 @@ import pandas as pd
 
 from replication.claims import (CONFLICTING, capture_claims, excluded_runs, flow_claims, limit_claims, lyapunov_claims,
                                 network_controls, noise_claims, pl_claims, quadratic_claims, rate_claims,
-                                step_size_claims, width_claims, with_error_control)
+                                step_size_claims, with_error_control)
 from replication.dashboard import as_markdown
 from replication.store import Stage, atomic_write, load_arrays, save_table
 
@@ -12,7 +12,8 @@ stage = Stage(snakemake.params.stage, snakemake.log[0])
 c = stage.params["claims"]
 controls = network_controls(stage.params["networks"])
 # F4 and F6 compare minimum sets: interpolating networks (claims) and conflicting data (controls);
-# F5 compares the minimum set with an underparametrized critical point.
+# F5's rows at an underparametrized critical point are sanity rows. The width sweep (convergence from
+# random initialisation, not a claim of Theorem 2.4) is a figure panel only.
 overparametrized = [name for name, net in stage.params["networks"].items() if net["overparametrized"]]
 quadratic_flow = pd.read_csv(stage.input("quadratic_flow", "deviation.csv"))
 lyapunov = stage.tables("lyapunov", "lyapunov_pl.csv")
@@ -31,13 +32,12 @@ rows = (
                        c["equivalence_margin"])
     + limit_claims(pd.read_csv(stage.input("gamma_limit", "positions.csv")), stage.params["gamma_limit_network"],
                    c["equivalence_margin"])
-    + lyapunov_claims(lyapunov[lyapunov["network"].isin(overparametrized)], controls)
+    + lyapunov_claims(lyapunov[lyapunov["network"].isin(overparametrized)], controls, c["control_fraction"])
     + pl_claims(random[random["network"].map(controls) != CONFLICTING], c["rate_tolerance"], controls)
     + noise_claims(random[random["network"].isin(overparametrized)], stage.params["batch_size"],
                    c["rate_tolerance"], controls)
     + capture_claims(capture[capture["network"].isin(overparametrized)], c["capture_reduction"], c["converged_loss"],
-                     controls)
-    + width_claims(pd.read_csv(stage.input("widths", "widths.csv")), c["converged_loss"], CONFLICTING)
+                     controls, c["control_fraction"])
     + rate_claims(pd.read_csv(stage.input("rates", "rates.csv")), c["constant_margin"], c["rate_tolerance"])
 )
 claims = with_error_control(pd.DataFrame(rows))

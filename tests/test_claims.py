@@ -8,7 +8,7 @@ import pytest
 
 from replication.claims import (CONFLICTING, UNDERPARAMETRIZED, capture_claims, flow_claims, limit_claims,
                                 lyapunov_claims, network_controls, noise_claims, pl_claims, quadratic_claims,
-                                rate_claims, step_size_claims, width_claims, with_error_control)
+                                rate_claims, step_size_claims, with_error_control)
 from replication.dashboard import control_outcome, summary, with_seed_agreement
 from replication.neighbourhood import lyapunov_radius
 
@@ -189,9 +189,10 @@ def test_no_margin_moves_when_the_draws_it_judges_change():
     assert f7[0] == f7[1]
 
 
-def lyapunov_table(failing_radius):
+def lyapunov_table(failing_radius, minima=1):
     rows = []
-    for network, interpolates in (("over", True), ("conflicting", False)):
+    for network, interpolates, minimum in [(n, i, m) for n, i in (("over", True), ("conflicting", False))
+                                           for m in range(minima)]:
         for radius in (1e-4, 1e-3, 1e-2, 1e-1):
             for m in (1, 2, 4):
                 for point in range(5):
@@ -199,34 +200,55 @@ def lyapunov_table(failing_radius):
                     rows.append({"network": network, "overparametrized": True, "radius": radius, "batch_size": m,
                                  "alpha": 0.9, "beta": 0.9, "search": "worst" if point == 4 else "random",
                                  "normalised": 0.5 if bad else -0.5,
-                                 "minimum": 0, "direction": point, "derivative": 1.0 if bad else -1.0,
+                                 "minimum": minimum, "direction": point, "derivative": 1.0 if bad else -1.0,
                                  "derivative_se": 0.1, "derivative_n": 400, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2),
                                  "noise_ratio": (2.0 if interpolates else 0.5 / radius**2) * (1 + 0.1 * point)})
     return pd.DataFrame(rows)
 
 
 def test_lyapunov_radius_and_batch_size_threshold():
-    table = lyapunov_table(failing_radius=1e-2)
+    table = lyapunov_table(failing_radius=1e-2, minima=36)
     assert lyapunov_radius(table[table["network"] == "over"], 4) == 1e-3
     assert lyapunov_radius(table[table["network"] == "conflicting"], 4) is None
     rows = {row["id"].removesuffix(".alpha=0.9,beta=0.9"): row
-            for row in lyapunov_claims(table, {"conflicting": CONFLICTING})}
+            for row in lyapunov_claims(table, {"conflicting": CONFLICTING}, 0.9)}
+    assert rows["F4.lyapunov.over"]["verdict"] == "supported" and rows["F4.lyapunov.over"]["n"] == 36  # minima
     assert rows["F4.radius.over"]["verdict"] == "supported" and rows["F4.radius.over"]["ci_high"] == 1e-2
     assert "censored" not in rows["F4.radius.over"]["statement"]
     assert rows["F4.batch_size.over"]["estimate"] == 2 and rows["F4.batch_size.over"]["ci_low"] == 1
     assert {rows[f"F4.{c}.conflicting"]["verdict"] for c in ("lyapunov", "radius", "batch_size")} == {"contradicted"}
+    assert {rows[f"F4.{c}.over"]["test"] for c in ("lyapunov", "radius", "batch_size")} == {
+        "F4.lyapunov.over.alpha=0.9,beta=0.9"}
     assert rows["F4.lyapunov.conflicting"]["changed_ingredient"] == CONFLICTING
     assert "noiseless field" in rows["F4.lyapunov.conflicting"]["fails_if"]
     assert not rows["F4.lyapunov.over"]["is_control"]
-    whole_grid = {row["id"]: row for row in lyapunov_claims(lyapunov_table(failing_radius=10.0), {})}
+    whole_grid = {row["id"]: row for row in lyapunov_claims(lyapunov_table(failing_radius=10.0, minima=36), {}, 0.9)}
     assert "censored" in whole_grid["F4.radius.over.alpha=0.9,beta=0.9"]["statement"]
     # A worst-case direction with grad F . f > 0 at M = 2 moves M0 to 4; the statement quotes it.
     worse = table.copy()
     at = (worse["search"] == "worst") & (worse["radius"] == 1e-4) & (worse["batch_size"] == 2)
     worse.loc[at, ["derivative", "normalised"]] = [1.0, 0.5]
-    m0 = {row["id"]: row for row in lyapunov_claims(worse, {})}["F4.batch_size.over.alpha=0.9,beta=0.9"]
+    m0 = {row["id"]: row for row in lyapunov_claims(worse, {}, 0.9)}["F4.batch_size.over.alpha=0.9,beta=0.9"]
     assert (m0["estimate"], m0["ci_low"], m0["ci_high"]) == (4, 2, 4)
     assert "M=2: +0.50 (z +10.0)" in m0["statement"] and "M=4: -0.50" in m0["statement"]
+
+
+def test_lyapunov_claims_count_minima_and_need_enough_of_them():
+    """Points around one minimum are not independent: the unit is the minimum. Eight passing minima
+    bound the fraction below by 0.63 only (underpowered at 0.9); a control with one minimum in
+    three failing is not decided; with every minimum failing it is contradicted."""
+    few = {row["id"]: row["verdict"] for row in lyapunov_claims(lyapunov_table(1e-2, minima=8), {}, 0.9)}
+    assert few["F4.lyapunov.over.alpha=0.9,beta=0.9"] == "underpowered"
+    table = lyapunov_table(10.0, minima=36).query("network == 'over'").assign(network="conflicting")
+    corner = (table["radius"] == 1e-4) & (table["batch_size"] == 4) & (table["minimum"] % 3 == 0)
+    table.loc[corner & (table["direction"] == 1), "derivative"] = 1.0
+    rows = {row["id"]: row for row in lyapunov_claims(table, {"conflicting": CONFLICTING}, 0.9)}
+    control = rows["F4.lyapunov.conflicting.alpha=0.9,beta=0.9"]
+    assert control["estimate"] == pytest.approx(2 / 3) and control["verdict"] == "contradicted"  # upper 0.81
+    table.loc[corner & (table["minimum"] > 0), "derivative"] = -1.0  # only minimum 0 fails now
+    rows = {row["id"]: row for row in lyapunov_claims(table, {"conflicting": CONFLICTING}, 0.9)}
+    assert rows["F4.lyapunov.conflicting.alpha=0.9,beta=0.9"]["verdict"] == "inconclusive"  # not decided
+    assert rows["F4.radius.conflicting.alpha=0.9,beta=0.9"]["verdict"] == "inconclusive"  # carries the test's
 
 
 def test_pl_claims_ask_for_a_ratio_that_tends_to_a_constant():
@@ -254,23 +276,33 @@ def test_noise_claims_ask_for_a_bounded_noise_ratio():
     assert result["F5.noise_bound.conflicting"]["estimate"] == pytest.approx(-2, abs=0.01)
 
 
-def test_capture_and_width_claims_count_runs_that_reach_the_floor():
+def capture_table(minima=36, directions=2, control_final=0.085):
     rows = []
-    for network, floor, final in (("over", 0.0, 1e-7), ("conflicting", 0.08, 0.085)):
-        for run in range(4):
-            for step, loss in ((0, floor + 1e-4), (1000, final)):
+    for network, floor, final in (("over", 0.0, 1e-7), ("conflicting", 0.08, control_final)):
+        for run in range(minima * directions):
+            for step, loss in ((0, floor + 1e-2), (1000, final)):
                 rows.append({"network": network, "overparametrized": True, "radius": 1e-2, "run": run,
-                             "step": step, "loss": loss, "floor": floor, "diverged": False})
-    result = verdicts(capture_claims(pd.DataFrame(rows), reduction=10, tol=1e-3, controls={"conflicting": CONFLICTING}))
-    assert result == {"F6.capture.over": "supported", "F6.capture.conflicting": "contradicted"}
-    widths = pd.DataFrame([{"data": data, "width": w, "dim": 3 * w + 1, "n": 8, "run": r, "step": 100,
-                            "diverged": False, "floor": floor, "loss": floor + (1e-6 if data == "clean" else 5e-3)}
-                           for data, floor in (("clean", 0.0), ("conflicting", 0.08)) for w in (1, 16)
-                           for r in range(8)])
-    rows = {row["id"]: row for row in width_claims(widths, 1e-3, CONFLICTING)}
-    assert {k: r["verdict"] for k, r in rows.items()} == {"F6.converges.width=16.clean": "supported",
-                                                          "F6.converges.width=16.conflicting": "contradicted"}
-    assert rows["F6.converges.width=16.conflicting"]["is_control"] and rows["F6.converges.width=16.conflicting"]["fails_if"]
+                             "minimum": run // directions, "step": step, "loss": loss, "floor": floor,
+                             "diverged": False})
+    return pd.DataFrame(rows)
+
+
+def test_capture_claims_count_minima_and_state_where_the_control_settles():
+    rows = {row["id"]: row for row in capture_claims(capture_table(), reduction=10, tol=1e-3,
+                                                     controls={"conflicting": CONFLICTING}, fraction=0.9)}
+    assert {k: r["verdict"] for k, r in rows.items()} == {"F6.capture.over": "supported",
+                                                          "F6.capture.conflicting": "contradicted"}
+    assert rows["F6.capture.over"]["n"] == 36 and "72 runs" in rows["F6.capture.over"]["statement"]
+    control = rows["F6.capture.conflicting"]
+    assert control["is_control"] and control["fails_if"] and "median 0.005" in control["statement"]
+    assert "above the tolerance" in control["statement"]
+    # Under the model where the control fails (Adam reaches the minimum set on conflicting data too):
+    reached = {row["id"]: row for row in capture_claims(capture_table(control_final=0.08 + 1e-7), reduction=10,
+                                                        tol=1e-3, controls={"conflicting": CONFLICTING}, fraction=0.9)}
+    assert reached["F6.capture.conflicting"]["verdict"] == "supported"  # NOT as expected
+    assert "BELOW the tolerance" in reached["F6.capture.conflicting"]["statement"]
+    few = {row["id"]: row["verdict"] for row in capture_claims(capture_table(minima=8), 10, 1e-3, {}, 0.9)}
+    assert few["F6.capture.over"] == "underpowered"  # 8 of 8 minima: lower bound 0.63
 
 
 def test_a_control_must_say_how_it_could_fail():
@@ -383,8 +415,8 @@ def test_the_f2_control_fails_where_the_shift_does_not_follow_the_law(second_law
 def test_the_summary_counts_one_verdict_per_independent_test():
     """F4's three rows at one setting are one test (one condition decides them); F3's two zero rows
     are one test; a test is supported only when each of its rows is."""
-    table = lyapunov_table(failing_radius=1e-2)
-    rows = pd.DataFrame(lyapunov_claims(table, {"conflicting": CONFLICTING})
+    table = lyapunov_table(failing_radius=1e-2, minima=36)
+    rows = pd.DataFrame(lyapunov_claims(table, {"conflicting": CONFLICTING}, 0.9)
                         + limit_claims(positions_table(1.0, repeat_at=0.6, points=1), "under", kappa=0.25))
     assert rows.groupby("test").size().to_dict() == {
         "F4.lyapunov.over.alpha=0.9,beta=0.9": 3, "F4.lyapunov.conflicting.alpha=0.9,beta=0.9": 3,

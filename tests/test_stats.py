@@ -89,12 +89,23 @@ def test_rates_must_lie_inside_the_declared_band(mean, sd, expected):
     assert verdict.low < mean < verdict.high
 
 
-def test_every_case_uses_an_exact_binomial_interval():
-    assert every_case(32, 32).verdict == SUPPORTED
-    assert every_case(31, 32).verdict == CONTRADICTED  # one failing case refutes "every case"
-    assert every_case(31, 32).high == pytest.approx(0.975 ** (1 / 32))
-    low, high = every_case(0, 8).low, every_case(0, 8).high
+def test_every_case_uses_an_exact_binomial_interval_against_a_declared_fraction():
+    assert every_case(36, 36, 0.9).verdict == SUPPORTED  # lower bound 0.025^(1/36) = 0.903
+    assert every_case(8, 8, 0.9).verdict == UNDERPOWERED  # 8 of 8: lower bound 0.63 only
+    assert every_case(8, 8, 0.9).low == pytest.approx(0.025 ** (1 / 8))
+    assert every_case(31, 32, 0.9).verdict == CONTRADICTED  # one failing case refutes "every case"
+    assert every_case(31, 32, 0.9).high == pytest.approx(0.975 ** (1 / 32))
+    low, high = every_case(0, 8, 0.9).low, every_case(0, 8, 0.9).high
     assert low == 0 and high == pytest.approx(1 - 0.025 ** (1 / 8))
+
+
+def test_a_control_fails_to_fail_only_when_every_case_passes_and_is_decided_only_far_below_the_fraction():
+    assert every_case(0, 8, 0.9, control=True).verdict == CONTRADICTED  # upper bound 0.37
+    assert every_case(31, 32, 0.9, control=True).verdict == INCONCLUSIVE  # 97% pass: not decided
+    assert every_case(8, 8, 0.9, control=True).verdict == SUPPORTED  # the control did not fail
+    # The boundary is the upper bound: 5 of 8 (0.93) is undecided, 4 of 8 (0.85) decided.
+    assert every_case(5, 8, 0.9, control=True).verdict == INCONCLUSIVE
+    assert every_case(4, 8, 0.9, control=True).verdict == CONTRADICTED
 
 
 def test_extrapolation_to_zero_against_numpy_and_with_a_lack_of_fit_switch():

@@ -73,14 +73,13 @@ PINNED = {
     "F2.zero_shift.two_point[0].beta=0.9.mirrored": "supported",
     "F2.limit_is_zero.two_point[0].beta=0.9": "underpowered",
     "F3.limit_is_zero.under.point=0": "underpowered",
-    "F4.lyapunov.over.alpha=0.9,beta=0.9": "supported",
+    "F3.noiseless_limit.under.point=0": "supported",
+    "F4.lyapunov.over.alpha=0.9,beta=0.9": "underpowered",  # two minima bound the fraction by 0.16 only
     "F4.lyapunov.conflicting.alpha=0.9,beta=0.9": "contradicted",
     "F5.pl.over": "supported",
     "F5.noise_bound.over": "supported",
-    "F5.noise_bound.conflicting": "supported",
-    "F6.capture.over": "supported",
+    "F6.capture.over": "underpowered",
     "F6.capture.conflicting": "contradicted",
-    "F6.converges.width=6.conflicting": "contradicted",
     "F7.spread_rate.no_noise": "supported",
 }
 

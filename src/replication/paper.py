@@ -51,9 +51,9 @@ FIGURES = (
            ("minima", "lyapunov_pl"), ("lyapunov_pl.py",), ("pl_claims", "noise_claims"),
            ("F5.pl.*", "F5.noise_bound.*")),
     Figure("F6_capture", "fig_capture", "Capture and convergence",
-           "capture inside the Lyapunov neighbourhood; convergence against width (control: data no network "
-           "can fit)", "Cor. 1.11, Theorem 2.4", ("capture", "width_sweep"), ("capture.py", "width_sweep.py"),
-           ("capture_claims", "width_claims"), ("F6.*",)),
+           "capture inside the Lyapunov neighbourhood (control: data no network can fit); convergence from "
+           "random initialisation against width, a figure panel only", "Cor. 1.11, Theorem 2.4",
+           ("capture", "width_sweep"), ("capture.py", "width_sweep.py"), ("capture_claims",), ("F6.*",)),
     Figure("F7_rates", "fig_rates", "Rates",
            "rates: the zero shift's constant as u = 1 - beta -> 0 and against M (a second skewed law as control), "
            "stationary spread against gamma",

@@ -263,7 +263,6 @@ class StageTable:
                 ("gamma_limit", "gamma_limit", GAMMA_LIMIT),
                 ("quadratic_flow", "quadratic_flow", QUAD_FLOW),
                 ("capture", "capture", CAPTURE),
-                ("widths", "width_sweep", WIDTHS),
                 ("rates", "quadratic_rates", RATES),
             ]
             + _flows

@@ -18,8 +18,8 @@ Kinds of claims and their verdicts:
 - rate: a fitted exponent against the theory's value, as an equivalence with the declared
   tolerance as margin and no rival;
 - all-cases: "it holds in every one of n cases": the fraction with its Clopper-Pearson 95%
-  interval; supported when every case passes, contradicted when one fails (the interval then
-  excludes 1).
+  interval against a declared level (``every_case``): a claim needs every case to pass and the
+  lower bound at the level; a control is contradicted only when the upper bound lies below it.
 """
 
 from __future__ import annotations
@@ -243,11 +243,19 @@ def clopper_pearson(successes: int, n: int, level: float = DIFFERENCE_LEVEL) -> 
     return float(low), float(high)
 
 
-def every_case(successes: int, n: int) -> Verdict:
-    """All-cases claim: supported when all n pass, contradicted when one fails; the interval is
-    the Clopper-Pearson 95% interval of the fraction."""
+def every_case(successes: int, n: int, fraction: float, control: bool = False) -> Verdict:
+    """All-cases rule on the Clopper-Pearson 95% interval of the passing fraction, against the
+    declared level ``fraction`` (its margin). A claim ("it holds in every case") is supported when
+    every case passes and the lower bound reaches ``fraction``, underpowered when every case
+    passes but the bound stays below it (too few cases), contradicted when one fails. A control
+    (expected to fail) is contradicted when the upper bound lies below ``fraction``, supported when
+    every case passes, and inconclusive in between."""
     low, high = clopper_pearson(successes, n)
-    return Verdict(SUPPORTED if successes == n else CONTRADICTED, low, high, DIFFERENCE_LEVEL, 0.0)
+    if control:
+        verdict = CONTRADICTED if high < fraction else SUPPORTED if successes == n else INCONCLUSIVE
+    else:
+        verdict = CONTRADICTED if successes < n else SUPPORTED if low >= fraction else UNDERPOWERED
+    return Verdict(verdict, low, high, DIFFERENCE_LEVEL, fraction)
 
 
 def holm(p_values) -> np.ndarray:
