@@ -4,10 +4,10 @@ In two fresh copies of the repository (tracked files only, the current .venv lin
 the default config end to end with --cores 2 and with --cores 1, then, on the finished run,
 `snakemake -n` and a full cache-hit `make run` (median of repeats). Resources: the peak RSS
 and wall time of every job (Snakemake's benchmark files) against the mem_mb and runtime its
-rule declares (first attempt). Then the paper config's zero-shift stages alone (``PAPER_STAGES``,
+rule declares (first attempt). Then the paper config's verdict stages alone (``PAPER_STAGES``,
 one thread each, so their wall time is their CPU time), so that the cost of the F2 and F7
-experiments is known per config. Writes results/benchmarks/pipeline.csv, memory.csv and
-stage_minutes.csv.
+experiments and of F3 with its noiseless control is known per config. Writes
+results/benchmarks/pipeline.csv, memory.csv and stage_minutes.csv.
 """
 
 import argparse
@@ -27,8 +27,9 @@ from replication.config import overlaid, validate
 from replication.stages import StageTable
 
 ROOT = Path(__file__).resolve().parents[1]
-# The stages of the zero-shift experiments (F2, F7), timed at the paper config's sizes too.
-PAPER_STAGES = ("quadratic_zeros", "quadratic_rates")
+# The stages of the zero-shift experiments (F2, F7) and of the noiseless F3 control, timed at the paper
+# config's sizes too.
+PAPER_STAGES = ("quadratic_zeros", "quadratic_rates", "gamma_limit")
 
 
 def fresh_copy(parent: Path, name: str) -> Path:

@@ -249,6 +249,10 @@ def test_lyapunov_claims_count_minima_and_need_enough_of_them():
     rows = {row["id"]: row for row in lyapunov_claims(table, {"conflicting": CONFLICTING}, 0.9)}
     assert rows["F4.lyapunov.conflicting.alpha=0.9,beta=0.9"]["verdict"] == "inconclusive"  # not decided
     assert rows["F4.radius.conflicting.alpha=0.9,beta=0.9"]["verdict"] == "inconclusive"  # carries the test's
+    # Under the model where f points downhill whatever the noise, every point passes: NOT as expected.
+    table.loc[corner, "derivative"] = -1.0
+    rows = {row["id"]: row for row in lyapunov_claims(table, {"conflicting": CONFLICTING}, 0.9)}
+    assert rows["F4.lyapunov.conflicting.alpha=0.9,beta=0.9"]["verdict"] == "supported"
 
 
 def test_pl_claims_ask_for_a_ratio_that_tends_to_a_constant():
