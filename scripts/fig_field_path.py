@@ -1,6 +1,7 @@
 """F3: |grad F| and |f| along Adam's path, for each network; and, at each critical point of the
 gamma_limit stage, Adam's stationary mean against the constant step size gamma, with the
-extrapolation to gamma -> 0, the critical point and the zero of f."""
+extrapolation to gamma -> 0, the critical point and the zero of f, and Adam's stationary mean
+without noise (the full-batch gradient)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -42,6 +43,9 @@ for ax, point in zip(axes[1], points):
     grid = np.linspace(0, gammas.max(), 50)
     ax.plot(grid, fit(grid), color="C0", linewidth=1, label=f"fit, degree {fit.degree}")
     ax.errorbar([0], [fit.intercept.value], yerr=[fit.intercept.half_width(0.95)], marker="s", color="C0", capsize=3)
+    quiet = sub[sub["kind"] == "noiseless"].groupby("gamma")["position"].mean()
+    ax.plot(quiet.index, quiet.values, marker="x", color="C3", linestyle="none",
+            label="the same without noise (full-batch gradient)")
     zero = sub[(sub["kind"] == "zero") & (sub["run"] > 0)]["position"].mean()
     ax.axhline(zero, color="C2", linestyle="--", label="zero of $f$ (independent fields)")
     ax.axhline(0.0, color="0.3", linewidth=1, label="critical point of $F$")
