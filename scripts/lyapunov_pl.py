@@ -84,8 +84,14 @@ rng = np.random.default_rng(seed_for(p["seed"], "lyapunov_pl", name, "directions
 for i in keep:
     center = minima["thetas"][i]
     points = sphere_points(center, radii, p["directions"], rng)
+    # Morse-Bott: where the residual Jacobian has full row rank at theta*, the minimum set is a smooth
+    # manifold there with a non-degenerate normal Hessian 2 J^T J, and Taylor's theorem alone bounds
+    # the PL and noise ratios (pl_claims, noise_claims).
+    jacobian = problem.excess_jacobian(torch.from_numpy(center)).numpy()
+    singular = np.linalg.svd(jacobian, compute_uv=False)
     base = {"network": name, "overparametrized": p["overparametrized"], "minimum": int(i),
-            "center_loss": float(minima["losses"][i])}
+            "center_loss": float(minima["losses"][i]), "residuals": len(jacobian),
+            "jacobian_rank": int(np.linalg.matrix_rank(jacobian)), "jacobian_condition": singular[0] / singular[-1]}
     worst = []
     for ri, radius in enumerate(radii):
         measured = measure(problem, crns, points[ri])

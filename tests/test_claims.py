@@ -269,6 +269,21 @@ def test_pl_claims_ask_for_a_ratio_that_tends_to_a_constant():
     assert verdicts(pl_claims(sqrt_decay, 0.1, {}))["F5.pl.over"] == "contradicted"  # r^0.5 no longer passes
 
 
+
+def test_a_morse_bott_minimum_set_makes_the_f5_rows_sanity_checks():
+    """Full row rank of the residual Jacobian at every minimum: Taylor's theorem alone bounds the
+    ratios, so the rows are no evidence; one rank-deficient minimum makes them rate claims again."""
+    table = pd.concat([lyapunov_table(1.0).assign(minimum=m) for m in range(3)])
+    table["pl_ratio"] *= 1 + 0.01 * np.random.default_rng(4).standard_normal(len(table))
+    table = table.assign(residuals=5, jacobian_rank=5, jacobian_condition=40.0)
+    rows = {row["id"]: row for row in pl_claims(table, 0.1, {"conflicting": UNDERPARAMETRIZED})
+            + noise_claims(table, 2, 0.1, {"conflicting": CONFLICTING})}
+    for id in ("F5.pl.over", "F5.noise_bound.over"):
+        assert rows[id]["kind"] == "sanity" and "Morse-Bott" in rows[id]["statement"]
+    table.loc[table["minimum"] == 1, "jacobian_rank"] = 4
+    assert pl_claims(table, 0.1, {})[-1]["kind"] == "rate"
+
+
 def test_noise_claims_ask_for_a_bounded_noise_ratio():
     table = pd.concat([lyapunov_table(1.0).assign(minimum=m) for m in range(3)])
     table["noise_ratio"] *= 1 + 0.01 * np.random.default_rng(5).standard_normal(len(table))
