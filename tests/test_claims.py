@@ -446,3 +446,34 @@ def test_the_summary_counts_one_verdict_per_independent_test():
     assert text.startswith("3 claim tests (6 rows), 3 decided: 1 supported, 2 contradicted.")
     assert "F3 2 contradicted" in text
     assert "2 controls: 2 as expected" in text
+
+
+def test_the_f6_control_fails_when_adam_reaches_the_minimum_set_without_noise():
+    """The capture control's own computation (Adam from theta* + r u on conflicting data, then
+    ``capture_claims``) under the model that would make it fail: the full-batch gradient, so that
+    no noise keeps Adam off the minimum set. With mini-batches no minimum's runs are captured."""
+    import torch
+
+    from adam_ode.adam import AdamHyper, run_adam
+    from adam_ode.checks import polish_minimum, sphere_points
+    from adam_ode.erm import MLP, ERMProblem, conflicting_labels, make_dataset
+    from adam_ode.schedule import geometric_grid, polynomial_schedule
+
+    problem = ERMProblem(MLP([1, 16, 1], "tanh"), *conflicting_labels(*make_dataset(8, 1, 3, target="sine"), 1.0))
+    residuals, jacobian = problem.numpy_residuals()
+    minima = [polish_minimum(residuals, jacobian, theta, 1e-20).theta
+              for theta in problem.net.init(4, torch.Generator().manual_seed(0)).numpy()]
+    rng = np.random.default_rng(1)
+    starts = torch.from_numpy(np.concatenate([sphere_points(m, [0.01], 3, rng)[0] for m in minima]))
+
+    def runs(oracle, network):
+        path = run_adam(starts, oracle, polynomial_schedule(0.001, 500, 0.6), AdamHyper(0.9, 0.9, 1e-8), 5000,
+                        record_steps=geometric_grid(5000, 10), loss=problem.loss)
+        return pd.DataFrame([{"network": network, "radius": 0.01, "run": r, "minimum": r // 3, "step": int(step),
+                              "loss": float(path.losses[k, r]), "floor": problem.loss_floor, "diverged": False}
+                             for r in range(len(starts)) for k, step in enumerate(path.steps)])
+
+    table = pd.concat([runs(problem.stochastic_gradient(4, torch.Generator().manual_seed(2)), "mini-batch"),
+                       runs(problem.full_gradient, "full-batch")])
+    rows = verdicts(capture_claims(table, 10, 1e-3, {"mini-batch": CONFLICTING, "full-batch": CONFLICTING}, 0.9))
+    assert rows == {"F6.capture.mini-batch": "contradicted", "F6.capture.full-batch": "supported"}
