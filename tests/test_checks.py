@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from adam_ode.adam import AdamHyper
-from adam_ode.checks import lyapunov_derivative, noise_ratio, pl_ratio, polish_minimum, sphere_points, worst_direction
+from adam_ode.checks import (distance_to_zero_set, lyapunov_derivative, noise_ratio, pl_ratio, polish_minimum, sphere_points,
+                             worst_direction)
 from adam_ode.erm import ERMProblem, MLP, make_dataset
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
@@ -48,6 +49,25 @@ def test_polish_reaches_the_minimum_set_of_an_overparametrized_net():
     r, dr = problem.numpy_residuals()
     theta_0 = problem.net.init(1, torch.Generator().manual_seed(0))[0].numpy()
     assert polish_minimum(r, dr, theta_0, tol=1e-20).converged
+
+
+def test_distance_to_the_zero_set_is_the_normal_offset():
+    """Exact for linear residuals (the zero set an affine subspace); to first order at a minimum of
+    an overparametrized net, moving along the normal direction J^+ e by t is at distance t."""
+    rng = np.random.default_rng(0)
+    A, b = rng.standard_normal((3, 7)), rng.standard_normal(3)
+    on_set = np.linalg.lstsq(A, b, rcond=None)[0] + (np.eye(7) - np.linalg.pinv(A) @ A) @ rng.standard_normal(7)
+    normal = np.linalg.pinv(A) @ rng.standard_normal(3)
+    normal /= np.linalg.norm(normal)
+    assert distance_to_zero_set(lambda t: A @ t - b, lambda t: A, on_set + 0.3 * normal) == pytest.approx(0.3)
+    x, y = make_dataset(5, 1, seed=0, target="sine")
+    problem = ERMProblem(MLP((1, 10, 1), "tanh"), x, y)
+    r, dr = problem.numpy_residuals()
+    theta = polish_minimum(r, dr, problem.net.init(1, torch.Generator().manual_seed(0))[0].numpy(), 1e-20).theta
+    normal = np.linalg.pinv(dr(theta)) @ np.array([1.0, -2.0, 0.5, 0.0, 1.0])
+    normal /= np.linalg.norm(normal)
+    assert distance_to_zero_set(r, dr, theta) < 1e-9
+    assert distance_to_zero_set(r, dr, theta + 1e-4 * normal) == pytest.approx(1e-4, rel=1e-3)
 
 
 POLISH_IN_A_FRESH_PROCESS = """

@@ -10,7 +10,8 @@ from adam_ode.adam import AdamHyper
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field.erm import (ERMCommonRandomNumbers, _batch_moments, _erm_index_sums, _erm_sums, _pair_weights, _weights,
                                       erm_adam_field)
-from adam_ode.vector_field.estimate import control_means, field_bound, noiseless_field, truncation_lengths
+from adam_ode.vector_field.estimate import (control_means, field_bound, field_zero, noiseless_field,
+                                           truncation_lengths)
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 from adam_ode.vector_field.sampled import adam_field
 
@@ -315,6 +316,59 @@ def test_field_jacobian_is_the_derivative_of_the_estimate(small_erm):
         h = 1e-6
         central = np.stack([(crn(theta + h * e) - crn(theta - h * e)) / (2 * h) for e in np.eye(len(theta))], axis=1)
         np.testing.assert_allclose(crn.jacobian(theta), central, rtol=1e-5, atol=1e-6 * np.abs(central).max())
+
+
+def test_field_jacobian_is_finite_where_a_unit_is_saturated(small_erm):
+    """A saturated tanh unit has per-sample gradients exactly 0 in its weights, so sqrt(v) = 0 there;
+    the Jacobian is still the derivative of the estimate (0 in those rows), not nan."""
+    theta = small_erm.net.init(1, torch.Generator().manual_seed(5))[0].numpy()
+    theta[[2, 10]] = [1e3, 1e3]  # unit 2: input weight and bias, tanh' underflows to 0 at every input
+    crn = ERMCommonRandomNumbers(small_erm, 2, AdamHyper(0.9, 0.99, EPS), n_samples=64, seed=4, control_variate=True)
+    assert np.all(small_erm.per_sample_gradients(torch.from_numpy(theta)).numpy()[:, [2, 10]] == 0)
+    h = 1e-6
+    central = np.stack([(crn(theta + h * e) - crn(theta - h * e)) / (2 * h) for e in np.eye(len(theta))], axis=1)
+    jacobian = crn.jacobian(theta)
+    assert np.all(np.isfinite(jacobian)) and np.all(jacobian[[2, 10]] == 0)
+    np.testing.assert_allclose(jacobian, central, rtol=1e-5, atol=1e-6 * np.abs(central).max())
+
+
+def test_the_zeros_of_f_beside_a_minimum_set_with_noise_form_a_level_set_of_f():
+    """On data no network fits (one input with labels y_0, y_0, y_0 + 1) the noise stays on the
+    minimum set Z: at theta in Z, G is a multiple of grad N(theta, x_0), and f = -sign(grad N) phi(s)
+    with phi the field of a scalar problem in the shift s of x_0's residual. So f vanishes where the
+    network fits every other input and x_0's output moves by the zero s* of phi, at
+    F - inf F = 3 s*^2 / 8 whatever the minimum: found on the normal slices through two minima
+    (trained, then polished), the zeros share that shift and level, where MINPACK's hybrid method
+    in all of R^d, facing a singular Jacobian, does not move."""
+    from adam_ode.adam import run_adam
+    from adam_ode.checks import distance_to_zero_set, normal_zero, polish_minimum
+    from adam_ode.erm import MLP, ERMProblem, conflicting_labels, make_dataset
+    from adam_ode.schedule import polynomial_schedule
+
+    problem = ERMProblem(MLP([1, 16, 1], "tanh"), *conflicting_labels(*make_dataset(8, 1, 3, target="sine"), 1.0))
+    residuals, jacobian = problem.numpy_residuals()
+    trained = run_adam(problem.net.init(2, torch.Generator().manual_seed(0)),
+                       problem.stochastic_gradient(2, torch.Generator().manual_seed(1)),
+                       polynomial_schedule(0.02, 500, 0.6), AdamHyper(0.9, 0.9, EPS), 5000, record_steps=np.array([5000]))
+    field = ERMCommonRandomNumbers(problem, 2, AdamHyper(0.9, 0.9, EPS), n_samples=400, seed=1, control_variate=True)
+    shifts, levels = [], []
+    for start in trained.thetas[-1].numpy():
+        minimum = polish_minimum(residuals, jacobian, start, 1e-20).theta
+        with pytest.raises(RuntimeError, match="no zero"):
+            field_zero(field, minimum)
+        zero = normal_zero(field, field.jacobian, jacobian(minimum), minimum)
+        assert zero.relative_residual < 1e-3
+        shift = problem.net(torch.from_numpy(zero.theta), problem.x) - problem.net(torch.from_numpy(minimum), problem.x)
+        shifts.append(shift[:, 0].numpy())
+        levels.append(float(residuals(zero.theta) @ residuals(zero.theta)))
+        assert distance_to_zero_set(residuals, jacobian, zero.theta) == pytest.approx(
+            np.linalg.norm(zero.theta - minimum), rel=0.01)
+    for shift in shifts:
+        np.testing.assert_allclose(shift[1:5], 0, atol=1e-3 * abs(shift[0]))
+        np.testing.assert_allclose(shift[[0, 6, 7]], shift[0], rtol=1e-12)
+    assert shifts[0][0] == pytest.approx(shifts[1][0], rel=1e-3) and shifts[0][0] < 0
+    assert levels[0] == pytest.approx(levels[1], rel=1e-3)
+    assert levels[0] == pytest.approx(3 * shifts[0][0] ** 2 / 8, rel=1e-3)
 
 
 def test_control_means_are_exact():

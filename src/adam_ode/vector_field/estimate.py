@@ -134,8 +134,16 @@ def sequence_values(m: torch.Tensor, v: torch.Tensor, hyper: AdamHyper, means: t
     component-major; with ``means`` (``control_means``, (..., 5, d)), the cross-fitted control
     variates (``_cross_fitted``). Differentiable in m and v (torch.func), for exact derivatives of
     a common-random-numbers field."""
-    values = -m / (hyper.eps + v.sqrt())
+    values = -m / (hyper.eps + _root(v))
     return values if means is None else _cross_fitted(values, m, v, means)
+
+
+def _root(v: torch.Tensor) -> torch.Tensor:
+    """sqrt(v), with the derivative 0 where v = 0 (autograd's would be inf, and inf * 0 = nan).
+    v = 0 only where every gradient of the sequence vanishes in that component (a saturated unit),
+    and then m = 0 too, so the derivative of -m / (eps + sqrt(v)) there is exactly -m' / eps."""
+    positive = v > 0
+    return torch.where(positive, v, 1.0).sqrt() * positive
 
 
 def combine(m, v, second_moment, hyper: AdamHyper, k_alpha, k_beta, means=None) -> FieldEstimate:
