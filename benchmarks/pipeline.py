@@ -4,9 +4,11 @@ In two fresh copies of the repository (tracked files only, the current .venv lin
 the default config end to end with --cores 2 and with --cores 1, then, on the finished run,
 `snakemake -n` and a full cache-hit `make run` (median of repeats). Resources: the peak RSS
 and wall time of every job (Snakemake's benchmark files) against the mem_mb and runtime its
-rule declares (first attempt). Then the paper config's verdict stages alone (``PAPER_STAGES``,
-one thread each, so their wall time is their CPU time), so that the cost of the F2 and F7
-experiments and of F3 with its noiseless control is known per config. Writes
+rule declares (first attempt). Then the paper config's verdict stages that run without the long
+ones (``PAPER_STAGES``, one thread each, so their wall time is their CPU time), so that the cost
+of the F2 and F7 experiments, of F3 with its noiseless control and of the F4/F6 controls' pilot
+is known per config; on the default config also the stages that the pilot's radii and the
+longer capture runs lengthen (``DEFAULT_STAGES``). Writes
 results/benchmarks/pipeline.csv, memory.csv and stage_minutes.csv.
 """
 
@@ -27,9 +29,11 @@ from replication.config import overlaid, validate
 from replication.stages import StageTable
 
 ROOT = Path(__file__).resolve().parents[1]
-# The stages of the zero-shift experiments (F2, F7) and of the noiseless F3 control, timed at the paper
-# config's sizes too.
-PAPER_STAGES = ("quadratic_zeros", "quadratic_rates", "gamma_limit")
+# The stages of the zero-shift experiments (F2, F7), of the noiseless F3 control and of the pilot of
+# the F4 and F6 controls, timed at the paper config's sizes too; lyapunov_pl and capture need the
+# paper config's training and minima first (an hour), so they are timed on the default config only.
+PAPER_STAGES = ("quadratic_zeros", "quadratic_rates", "gamma_limit", "control_zeros")
+DEFAULT_STAGES = PAPER_STAGES + ("lyapunov_pl", "capture")
 
 
 def fresh_copy(parent: Path, name: str) -> Path:
@@ -71,8 +75,8 @@ def job_times(repo: Path) -> pd.DataFrame:
 
 
 def stage_minutes(snakemake: str, repo: Path, default_jobs: pd.DataFrame) -> pd.DataFrame:
-    """Minutes of one core per zero-shift stage, on the default config (its run above) and on the
-    paper config (those stages alone)."""
+    """Minutes of one core per verdict stage, on the default config (its run above) and on the
+    paper config (``PAPER_STAGES`` alone)."""
     config = validate(overlaid(*(yaml.safe_load((repo / "config" / f).read_text()) for f in ("config.yaml", "paper.yaml"))),
                       repo / "workflow" / "schemas" / "config.schema.yaml", palette=False)
     targets = [f"results/{stage}/{key}/provenance.json" for stage, key in StageTable(repo).register(config)["stages"]
@@ -82,7 +86,8 @@ def stage_minutes(snakemake: str, repo: Path, default_jobs: pd.DataFrame) -> pd.
     paper_jobs = job_times(repo)
     paper_jobs = paper_jobs[~paper_jobs["key"].isin(default_jobs["key"])]
     rows = [{"config": name, "stage": stage, "cpu_minutes": jobs[jobs["stage"] == stage]["seconds"].sum() / 60}
-            for name, jobs in (("default", default_jobs), ("paper", paper_jobs)) for stage in PAPER_STAGES]
+            for name, jobs, stages in (("default", default_jobs, DEFAULT_STAGES), ("paper", paper_jobs, PAPER_STAGES))
+            for stage in stages]
     return pd.DataFrame(rows)
 
 

@@ -40,7 +40,8 @@ for name, net in p["networks"].items():
     losses = path.losses.numpy()
     for run in range(len(starts)):
         for k, step in enumerate(path.steps):
-            rows.append({"network": name, "overparametrized": net["overparametrized"], "radius": radius,
+            rows.append({"network": name, "overparametrized": net["overparametrized"], "alpha": p["adam"]["alpha"],
+                         "beta": p["adam"]["beta"], "batch_size": p["batch_size"], "radius": radius,
                          "radius_measured": measured is not None, "minimum": int(keep[run // p["directions"]]),
                          "run": run, "step": int(step), "time": float(path.times[k, run]), "loss": float(losses[k, run]),
                          "floor": problem.loss_floor,

@@ -6,6 +6,7 @@ from replication.claims import (CONFLICTING, capture_claims, excluded_runs, flow
                                 network_controls, noise_claims, pl_claims, quadratic_claims, rate_claims,
                                 step_size_claims, with_error_control)
 from replication.dashboard import as_markdown
+from replication.neighbourhood import capture_tolerance
 from replication.store import Stage, atomic_write, load_arrays, save_table
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
@@ -21,6 +22,10 @@ lyapunov = stage.tables("lyapunov", "lyapunov_pl.csv")
 random = lyapunov[lyapunov["search"] == "random"]
 random = random[(random[["alpha", "beta"]] == random[["alpha", "beta"]].iloc[0]).all(axis=1)]
 capture = pd.read_csv(stage.input("capture", "capture.csv"))
+# F6's tolerance lies below the level of the zeros of f beside the minimum set (the control_zeros pilot)
+# at the capture runs' (alpha, beta, M), so that a run that settles there is not captured.
+zeros = pd.read_csv(stage.input("control_zeros", "zeros.csv")) if "control_zeros" in stage.upstream else None
+capture_tol, zero_level = capture_tolerance(zeros, capture, c["converged_loss"], c["capture_level_fraction"])
 network_flows = stage.tables("flow", "deviation.csv")
 # F1: on the quadratic the flows have different limits, so D along training decides; on the
 # networks every flow ends on the minimum set, so only the step-size sweep from far starts does.
@@ -36,8 +41,8 @@ rows = (
     + pl_claims(random[random["network"].map(controls) != CONFLICTING], c["rate_tolerance"], controls)
     + noise_claims(random[random["network"].isin(overparametrized)], stage.params["batch_size"],
                    c["rate_tolerance"], controls)
-    + capture_claims(capture[capture["network"].isin(overparametrized)], c["capture_reduction"], c["converged_loss"],
-                     controls, c["control_fraction"])
+    + capture_claims(capture[capture["network"].isin(overparametrized)], c["capture_reduction"], capture_tol,
+                     controls, c["control_fraction"], zero_level)
     + rate_claims(pd.read_csv(stage.input("rates", "rates.csv")), c["constant_margin"], c["rate_tolerance"])
 )
 claims = with_error_control(pd.DataFrame(rows))

@@ -7,6 +7,7 @@ import pandas as pd
 import seaborn as sns
 
 from replication.figures import apply_style, log_axes, save_figure
+from replication.neighbourhood import capture_tolerance
 from replication.store import Stage
 
 stage = Stage(snakemake.params.stage, snakemake.log[0])
@@ -19,6 +20,13 @@ for table in (capture, widths):
 fig, axes = plt.subplots(1, 3, figsize=(13.0, 3.6))
 sns.lineplot(capture[capture["step"] > 0], x="time", y="excess", hue="network", units="run", estimator=None,
              linewidth=0.5, alpha=0.6, ax=axes[0])
+# What separates capture from settling at a zero of f beside the minimum set (the claims' tolerance).
+zeros = pd.read_csv(stage.input("control_zeros", "zeros.csv")) if "control_zeros" in stage.upstream else None
+tol, level = capture_tolerance(zeros, capture, p["converged_loss"], p["capture_level_fraction"])
+axes[0].axhline(tol, color="black", linestyle="--", linewidth=0.8, label="tolerance")
+if level is not None:
+    axes[0].axhline(level, color="red", linestyle=":", linewidth=0.8, label="zeros of f (conflicting, pilot)")
+axes[0].legend(fontsize="x-small")
 log_axes(axes[0])
 axes[0].set(title=r"started at $\theta^* + r u$", xlabel="training time $t$",
             ylabel=r"$F(\Theta_n) - \inf F$, every run")

@@ -1,7 +1,10 @@
-"""F4: where F is a Lyapunov function of the Adam flow near the minimum set, over (r, M)."""
+"""F4: where F is a Lyapunov function of the Adam flow near the minimum set, over (r, M), and what
+decides the claims: the judged cell (boxed) and the worst-case directions' normalised derivative."""
 
 import matplotlib.pyplot as plt
+import numpy as np
 import seaborn as sns
+from matplotlib.patches import Rectangle
 
 from replication.figures import apply_style, save_figure
 from replication.stats import below_zero
@@ -13,20 +16,35 @@ apply_style(p)
 table = stage.tables("lyapunov", "lyapunov_pl.csv")
 # Significantly negative: the upper end of the 95% interval of grad F . f is below 0.
 table["negative"] = below_zero(table["derivative"], table["derivative_se"], table["derivative_n"])
-table = table[table["search"] == "random"]  # the worst-case directions are quoted in the claims
 networks = list(dict.fromkeys(table["network"]))
 momenta = list(table.groupby(["alpha", "beta"], sort=False).groups)
+
+
+def cell_text(fraction: float, worst: float) -> str:
+    """The fraction of random directions that pass; below it, where a search ran, the largest
+    normalised derivative grad F . f / (|grad F| |f|) of the worst-case directions."""
+    return f"{fraction:.2f}" if np.isnan(worst) else f"{fraction:.2f}\n({worst:+.2f})"
+
+
 # One row per network, one column per momentum pair (alpha, beta).
-fig, axes = plt.subplots(len(networks), len(momenta), figsize=(4.6 * len(momenta), 3.4 * len(networks)),
-                         squeeze=False, sharex=True, sharey=True)
+fig, axes = plt.subplots(len(networks), len(momenta), figsize=(4.6 * len(momenta), 3.8 * len(networks)),
+                         squeeze=False)
 for i, name in enumerate(networks):
     for j, (alpha, beta) in enumerate(momenta):
         sub = table[(table["network"] == name) & (table["alpha"] == alpha) & (table["beta"] == beta)]
-        grid = sub.pivot_table(index="radius", columns="batch_size", values="negative", aggfunc="mean")
-        sns.heatmap(grid, ax=axes[i, j], vmin=0, vmax=1, cmap="viridis", annot=True, fmt=".2f",
-                    cbar=j == len(momenta) - 1, cbar_kws={"label": r"fraction with $\nabla F\cdot f<0$"})
-        axes[i, j].set(title=f"{name}, $\\alpha$ = {alpha:g}, $\\beta$ = {beta:g}",
-                       xlabel="mini-batch size $M$" if i == len(networks) - 1 else "",
-                       ylabel="radius $r$" if j == 0 else "")
+        random, searched = sub[sub["search"] == "random"], sub[sub["search"] == "worst"]
+        grid = random.pivot_table(index="radius", columns="batch_size", values="negative", aggfunc="mean")
+        worst = searched.pivot_table(index="radius", columns="batch_size", values="normalised", aggfunc="max")
+        worst = worst.reindex(index=grid.index, columns=grid.columns)
+        labels = np.vectorize(cell_text)(grid.to_numpy(), worst.to_numpy())
+        ax = axes[i, j]
+        sns.heatmap(grid, ax=ax, vmin=0, vmax=1, cmap="viridis", annot=labels, fmt="", annot_kws={"fontsize": 6},
+                    yticklabels=[f"{r:.2g}" for r in grid.index], cbar=j == len(momenta) - 1,
+                    cbar_kws={"label": r"fraction with $\nabla F\cdot f<0$"})
+        if name in set(table.loc[table["overparametrized"], "network"]):
+            row = int(np.argmin(np.abs(np.log(grid.index.to_numpy()) - np.log(sub["judged_radius"].iloc[0]))))
+            ax.add_patch(Rectangle((len(grid.columns) - 1, row), 1, 1, fill=False, edgecolor="red", lw=2))
+        ax.set(title=f"{name}, $\\alpha$ = {alpha:g}, $\\beta$ = {beta:g}",
+               xlabel="mini-batch size $M$" if i == len(networks) - 1 else "", ylabel="radius $r$" if j == 0 else "")
 save_figure(fig, stage.output("F4_lyapunov.pdf"), stage.output("F4_lyapunov.png"), p["dpi"])
 stage.finish()

@@ -8,20 +8,27 @@ At the first polished points of an overparametrized network, worst-case directio
 optimiser steps maximising the normalised derivative grad F . f / (|grad F| |f|) over the
 sphere, from the random direction where it was largest (common random numbers make the
 objective smooth, and autograd through the estimator gives its exact gradient), at the
-smallest radius for every (alpha, beta, M) (the limit r -> 0, where M0 shows) and at the
+judged radius for every (alpha, beta, M) (where the Lyapunov test and M0 are read) and at the
 largest radius for the largest M (the edge of the grid, where r0 would show); where a random
 direction already has grad F . f significantly > 0, that direction is the one kept. The
 maximum over one set of sequences is biased upwards, so each direction found is measured again
 with independent sequences.
+
+The judged radius of a momentum pair: where the conflicting-data control can fail, below the
+distance from Z to the zeros of f beside it (on clean data they are Z itself), a fraction of the
+smallest such distance the control_zeros pilot found at the largest M; the smallest radius of the
+grid without a pilot. It joins the grid, and every network whose Lyapunov test it judges is
+measured there.
 """
 
 import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.checks import (lyapunov_derivative, noise_ratio, normalised_derivative, pl_ratio, sphere_points,
-                             worst_direction)
+from adam_ode.checks import normalised_derivative, sphere_points, worst_direction
 from replication.estimators import common_random_numbers
+from replication.lyapunov_map import measure_points
+from replication.neighbourhood import zero_offset
 from replication.problems import erm_problem
 from replication.stats import below_zero
 from replication.store import Stage, load_arrays, save_table, seed_for
@@ -29,35 +36,16 @@ from replication.store import Stage, load_arrays, save_table, seed_for
 torch.set_num_threads(snakemake.threads)
 stage = Stage(snakemake.params.stage, snakemake.log[0])
 p = stage.params
-radii, sizes = p["radii"], p["batch_sizes"]
+sizes = p["batch_sizes"]
 settings = [(m["alpha"], m["beta"], size) for m in p["momenta"] for size in sizes]
-# Where the searches run: every setting at the smallest radius, the largest M at the largest.
-searches = {(min(radii), s) for s in settings} | {(max(radii), s) for s in settings if s[2] == max(sizes)}
+zeros = pd.read_csv(stage.input("control_zeros", "zeros.csv")) if "control_zeros" in stage.upstream else None
+offsets = {(a, b): zero_offset(zeros, a, b, max(sizes)) if zeros is not None else None for a, b, _ in settings}
+judged = {pair: p["pilot_radius_fraction"] * offset.distance if offset else min(p["radii"])
+          for pair, offset in offsets.items()}
+radii = sorted(set(p["radii"]) | set(judged.values()))
+# Where the searches run: every setting at its judged radius, the largest M at the largest radius.
+searches = {(judged[s[:2]], s) for s in settings} | {(max(radii), s) for s in settings if s[2] == max(sizes)}
 rows = []
-
-
-def measure(problem, crns, thetas):
-    """Per point of ``thetas`` (P, d) and per (alpha, beta, M): grad F . f, its SE and the normalised
-    derivative; and the PL and noise ratios."""
-    out = []
-    for theta, J in zip(thetas, problem.per_sample_gradients(torch.from_numpy(thetas))):
-        g = J.mean(dim=0).numpy()
-        gnorm = float(np.linalg.norm(g))
-        r = problem.excess_residuals(torch.from_numpy(theta))
-        excess = float(r @ r)  # F - inf F, without the cancellation of F - loss_floor on conflicting data
-        common = {"loss": excess + problem.loss_floor, "grad_norm": gnorm,
-                  "pl_ratio": pl_ratio(g, excess) if excess > 0 else np.nan}
-        noise = {m: noise_ratio(J.numpy(), m) if gnorm > 0 else np.nan for m in {key[2] for key in crns}}
-        at = {}
-        for (alpha, beta, m), crn in crns.items():
-            est = crn.at_jacobian(J)
-            deriv, se = lyapunov_derivative(g, est)
-            fnorm = float(np.linalg.norm(est.mean))
-            at[alpha, beta, m] = {**common, "derivative": deriv, "derivative_se": se,
-                                  "derivative_n": len(est.samples), "noise_ratio": noise[m],
-                                  "normalised": deriv / (gnorm * fnorm) if gnorm * fnorm > 0 else 0.0}
-        out.append(at)
-    return out
 
 
 def normalised_at(problem, crn, center, radius):
@@ -81,6 +69,8 @@ searched = keep[:p["worst_case_points"]] if p["overparametrized"] and p["worst_c
 crns = estimators(problem, name)
 checks = estimators(problem, name, "check") if len(searched) else {}  # only the searches use them
 rng = np.random.default_rng(seed_for(p["seed"], "lyapunov_pl", name, "directions"))
+judgement = {pair: {"judged_radius": r, "pilot_distance": offsets[pair].distance if offsets[pair] else np.nan}
+             for pair, r in judged.items()}
 for i in keep:
     center = minima["thetas"][i]
     points = sphere_points(center, radii, p["directions"], rng)
@@ -94,9 +84,10 @@ for i in keep:
             "jacobian_rank": int(np.linalg.matrix_rank(jacobian)), "jacobian_condition": singular[0] / singular[-1]}
     worst = []
     for ri, radius in enumerate(radii):
-        measured = measure(problem, crns, points[ri])
+        measured = measure_points(problem, crns, points[ri])
         rows += [{**base, "radius": radius, "direction": u, "search": "random", "alpha": a, "beta": b,
-                  "batch_size": m, **values} for u, at in enumerate(measured) for (a, b, m), values in at.items()]
+                  "batch_size": m, **judgement[a, b], **values}
+                 for u, at in enumerate(measured) for (a, b, m), values in at.items()]
         for key in sorted(s for r, s in searches if r == radius) if i in searched else ():
             start = int(np.argmax([at[key]["normalised"] for at in measured]))
             # A search looks for a point with grad F . f > 0; where a random direction already is one, it starts there.
@@ -105,10 +96,10 @@ for i in keep:
             found_already = below_zero(-d, se, n).any()
             u = worst_direction(normalised_at(problem, crns[key], center, radius), points[ri][start] - center,
                                 0 if found_already else p["worst_case_steps"])
-            found = measure(problem, {key: checks[key]}, (center + radius * u)[None])[0][key]
+            found = measure_points(problem, {key: checks[key]}, (center + radius * u)[None])[0][key]
             worst.append(found["normalised"])
             rows.append({**base, "radius": radius, "direction": start, "search": "worst", "alpha": key[0],
-                         "beta": key[1], "batch_size": key[2], **found})
+                         "beta": key[1], "batch_size": key[2], **judgement[key[:2]], **found})
     stage.log(f"network {name} point {i}: {len(radii)} radii x {p['directions']} directions x "
               f"{len(settings)} (alpha, beta, M)" + (f"; {len(worst)} worst-case searches, largest normalised "
                                                      f"derivative (fresh sequences) {max(worst):.3f}" if worst else ""))

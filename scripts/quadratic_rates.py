@@ -18,33 +18,8 @@ import torch
 from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.schedule import constant_schedule
-from replication.quadratic_fields import quadratic_zero_shifts
+from replication.quadratic_fields import shift_table
 from replication.store import Stage, save_table, seed_for
-
-
-def sweep_points(p: dict) -> dict[str, list[tuple[float, int]]]:
-    """sweep -> its (beta, M) points."""
-    return {"beta": [(beta, m) for m in p["beta_batch_sizes"] for beta in p["betas"]],
-            "batch_size": [(p["batch_size_beta"], m) for m in p["batch_sizes"]]}
-
-
-def zero_shifts(stage: Stage, laws: list[NoiseLaw]) -> list[dict]:
-    p = stage.params
-    computed, rows = {}, []
-    for sweep, points in sweep_points(p).items():
-        for index, law in enumerate(laws):
-            for beta, batch_size in points:
-                if (index, beta, batch_size) not in computed:
-                    computed[index, beta, batch_size] = quadratic_zero_shifts(
-                        p, law, beta, batch_size, "quadratic_rates", index, beta, batch_size)
-                    stage.log(f"{law.name} beta={beta:g} M={batch_size}: mean shift "
-                              f"{np.mean(computed[index, beta, batch_size]):.5g}")
-                rows += [{"kind": "zero_shift", "sweep": sweep, "law": law.name, "law_index": index,
-                          "symmetric": law.symmetric, "skewness": law.skewness, "scale": law.scale,
-                          "alpha": p["adam"]["alpha"], "beta": beta, "batch_size": batch_size, "gamma": np.nan,
-                          "seed": seed, "value": shift, "diverged": False}
-                         for seed, shift in enumerate(computed[index, beta, batch_size])]
-    return rows
 
 
 def stationary_spreads(stage: Stage, law: NoiseLaw) -> list[dict]:
@@ -74,8 +49,9 @@ def stationary_spreads(stage: Stage, law: NoiseLaw) -> list[dict]:
 
 def main(stage: Stage) -> None:
     laws = [NoiseLaw(**spec) for spec in stage.params["laws"]] + [NoiseLaw(**stage.params["symmetric_law"])]
-    rows = zero_shifts(stage, laws) + stationary_spreads(stage, laws[0])
-    save_table(stage.output("rates.csv"), pd.DataFrame(rows))
+    shifts = shift_table(stage.params, laws, stage.log)
+    save_table(stage.output("rates.csv"), pd.concat([shifts, pd.DataFrame(stationary_spreads(stage, laws[0]))],
+                                                    ignore_index=True))
     stage.finish()
 
 

@@ -10,7 +10,7 @@ from replication.claims import (CONFLICTING, UNDERPARAMETRIZED, capture_claims, 
                                 lyapunov_claims, network_controls, noise_claims, pl_claims, quadratic_claims,
                                 rate_claims, step_size_claims, with_error_control)
 from replication.dashboard import control_outcome, summary, with_seed_agreement
-from replication.neighbourhood import lyapunov_radius
+from replication.neighbourhood import capture_tolerance, lyapunov_radius, zero_offset
 
 
 def verdicts(rows):
@@ -201,6 +201,7 @@ def lyapunov_table(failing_radius, minima=1):
                                  "alpha": 0.9, "beta": 0.9, "search": "worst" if point == 4 else "random",
                                  "normalised": 0.5 if bad else -0.5,
                                  "minimum": minimum, "direction": point, "derivative": 1.0 if bad else -1.0,
+                                 "judged_radius": 1e-4, "pilot_distance": 1e-3,
                                  "derivative_se": 0.1, "derivative_n": 400, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2),
                                  "noise_ratio": (2.0 if interpolates else 0.5 / radius**2) * (1 + 0.1 * point)})
     return pd.DataFrame(rows)
@@ -308,20 +309,40 @@ def capture_table(minima=36, directions=2, control_final=0.085):
 
 def test_capture_claims_count_minima_and_state_where_the_control_settles():
     rows = {row["id"]: row for row in capture_claims(capture_table(), reduction=10, tol=1e-3,
-                                                     controls={"conflicting": CONFLICTING}, fraction=0.9)}
+                                                     controls={"conflicting": CONFLICTING}, fraction=0.9,
+                                                     zero_level=0.004)}
     assert {k: r["verdict"] for k, r in rows.items()} == {"F6.capture.over": "supported",
                                                           "F6.capture.conflicting": "contradicted"}
     assert rows["F6.capture.over"]["n"] == 36 and "72 runs" in rows["F6.capture.over"]["statement"]
     control = rows["F6.capture.conflicting"]
     assert control["is_control"] and control["fails_if"] and "median 0.005" in control["statement"]
-    assert "above the tolerance" in control["statement"]
+    assert "F - inf F = 0.004 (pilot), above the tolerance" in control["statement"]
     # Under the model where the control fails (Adam reaches the minimum set on conflicting data too):
     reached = {row["id"]: row for row in capture_claims(capture_table(control_final=0.08 + 1e-7), reduction=10,
-                                                        tol=1e-3, controls={"conflicting": CONFLICTING}, fraction=0.9)}
+                                                        tol=1e-3, controls={"conflicting": CONFLICTING}, fraction=0.9,
+                                                        zero_level=0.004)}
     assert reached["F6.capture.conflicting"]["verdict"] == "supported"  # NOT as expected
-    assert "BELOW the tolerance" in reached["F6.capture.conflicting"]["statement"]
+    # A tolerance above the zeros' level separates nothing, and the row says so.
+    loose = {row["id"]: row for row in capture_claims(capture_table(), reduction=10, tol=1e-2,
+                                                      controls={"conflicting": CONFLICTING}, fraction=0.9,
+                                                      zero_level=0.004)}
+    assert "BELOW the tolerance, so this control cannot separate" in loose["F6.capture.conflicting"]["statement"]
+    unknown = capture_claims(capture_table(), 10, 1e-3, {"conflicting": CONFLICTING}, 0.9)
+    assert "found no zero of f" in next(r for r in unknown if r["is_control"])["statement"]
     few = {row["id"]: row["verdict"] for row in capture_claims(capture_table(minima=8), 10, 1e-3, {}, 0.9)}
     assert few["F6.capture.over"] == "underpowered"  # 8 of 8 minima: lower bound 0.63
+
+
+def test_the_pilot_offset_uses_found_zeros_only_and_the_tolerance_stays_below_their_level():
+    zeros = pd.DataFrame([{"alpha": 0.9, "beta": 0.9, "batch_size": 2, "pilot": k, "distance": d, "level": level,
+                           "found": found} for k, (d, level, found) in enumerate(
+                              [(0.01, 2e-5, True), (0.001, 1e-7, False), (0.02, 3e-5, True)])])
+    assert zero_offset(zeros, 0.9, 0.9, 2) == (0.01, 2e-5, 2)
+    assert zero_offset(zeros, 0.9, 0.999, 2) is None and zero_offset(zeros, 0.9, 0.9, 8) is None
+    capture = pd.DataFrame([{"alpha": 0.9, "beta": 0.9, "batch_size": 2}])
+    assert capture_tolerance(zeros, capture, 1e-3, 0.5) == (1e-5, 2e-5)
+    assert capture_tolerance(zeros, capture, 1e-6, 0.5) == (1e-6, 2e-5)  # never above converged_loss
+    assert capture_tolerance(None, capture, 1e-3, 0.5) == (1e-3, None)
 
 
 def test_a_control_must_say_how_it_could_fail():
@@ -477,3 +498,117 @@ def test_the_f6_control_fails_when_adam_reaches_the_minimum_set_without_noise():
                        runs(problem.full_gradient, "full-batch")])
     rows = verdicts(capture_claims(table, 10, 1e-3, {"mini-batch": CONFLICTING, "full-batch": CONFLICTING}, 0.9))
     assert rows == {"F6.capture.mini-batch": "contradicted", "F6.capture.full-batch": "supported"}
+
+
+def test_the_f4_control_fails_when_f_points_downhill_whatever_the_noise():
+    """The F4 control's own computation (grad F . f at theta* + r u around minima on conflicting
+    data, r a tenth of the distance from the minimum set to the zeros of f beside it, as a pilot
+    minimum puts it; then ``lyapunov_claims``) under the model that would make it fail: f replaced
+    by the noiseless field -grad F / (eps + |grad F|), which points downhill whatever the noise.
+    With the Adam field, about half the directions go uphill and no minimum passes."""
+    import torch
+
+    from adam_ode.adam import AdamHyper, run_adam
+    from adam_ode.checks import normal_zero, polish_minimum, sphere_points
+    from adam_ode.erm import MLP, ERMProblem, conflicting_labels, make_dataset
+    from adam_ode.schedule import polynomial_schedule
+    from adam_ode.vector_field.erm import ERMCommonRandomNumbers
+    from adam_ode.vector_field.estimate import FieldEstimate, noiseless_field
+    from replication.lyapunov_map import measure_points
+
+    eps, setting = 1e-8, (0.9, 0.9, 2)
+    problem = ERMProblem(MLP([1, 16, 1], "tanh"), *conflicting_labels(*make_dataset(8, 1, 3, target="sine"), 1.0))
+    residuals, jacobian = problem.numpy_residuals()
+    trained = run_adam(problem.net.init(4, torch.Generator().manual_seed(0)),
+                       problem.stochastic_gradient(2, torch.Generator().manual_seed(1)),
+                       polynomial_schedule(0.02, 500, 0.6), AdamHyper(0.9, 0.9, eps), 5000, record_steps=np.array([5000]))
+    pilot, *minima = [polish_minimum(residuals, jacobian, theta, 1e-20).theta for theta in trained.thetas[-1].numpy()]
+    field = ERMCommonRandomNumbers(problem, 2, AdamHyper(0.9, 0.9, eps), n_samples=400, seed=1, control_variate=True)
+    distance = np.linalg.norm(normal_zero(field, field.jacobian, jacobian(pilot), pilot).theta - pilot)
+    radius = 0.1 * distance
+
+    class Noiseless:
+        def at_jacobian(self, J):
+            return FieldEstimate(np.tile(noiseless_field(J.mean(dim=0).numpy(), eps), (2, 1)), (1, 1), lambda: 0.0)
+
+    rows, rng = [], np.random.default_rng(2)
+    for network, estimator in (("adam", field), ("noiseless", Noiseless())):
+        for i, theta in enumerate(minima):
+            measured = measure_points(problem, {setting: estimator}, sphere_points(theta, [radius], 16, rng)[0])
+            rows += [{"network": network, "alpha": 0.9, "beta": 0.9, "batch_size": 2, "radius": radius,
+                      "search": "random", "minimum": i, "direction": u, "judged_radius": radius,
+                      "pilot_distance": distance, **at[setting]} for u, at in enumerate(measured)]
+    table = pd.DataFrame(rows)
+    assert 0.2 < (table.query("network == 'adam'")["derivative"] > 0).mean() < 0.8
+    rows = verdicts(lyapunov_claims(table, {"adam": CONFLICTING, "noiseless": CONFLICTING}, 0.9))
+    assert rows["F4.lyapunov.adam.alpha=0.9,beta=0.9"] == "contradicted"
+    assert rows["F4.lyapunov.noiseless.alpha=0.9,beta=0.9"] == "supported"  # NOT as expected
+
+
+@pytest.mark.parametrize("second_law, expected", [
+    ({"name": "exponential", "mean": 1.0, "scale": 1.0}, "contradicted"),  # gamma_1 sigma 2 against 8
+    ({"name": "two_point", "mean": 1.0, "scale": 3.0, "shape": 0.1}, "supported"),  # the same constant: NOT as expected
+])
+def test_the_f7_control_fails_where_the_constant_does_not_follow_the_law(second_law, expected):
+    """The F7 control on real fields (the quadratic_rates stage's own zero-shift table at small
+    u = 1 - beta): a second skewed law's c0 judged by the first law's constant, -gamma_1 sigma / 2.
+    Under the model that would make it fail (the constant does not depend on gamma_1 sigma), the
+    second law shares the first's constant: realised by a second law with the first's gamma_1 sigma."""
+    from adam_ode.quadratic import NoiseLaw
+    from replication.quadratic_fields import shift_table
+
+    params = {"adam": {"alpha": 0.9, "eps": 1e-8}, "field": {"tol": 1e-6, "control_variate": True}, "seed": 12,
+              "seeds": 4, "n_samples": 400, "betas": [0.99, 0.995, 0.999], "beta_batch_sizes": [1],
+              "batch_size_beta": 0.99, "batch_sizes": []}
+    laws = [NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1), NoiseLaw(**second_law)]
+    rows = {row["id"]: row for row in rate_claims(shift_table(params, laws), kappa_c=0.1, tolerance=0.1)}
+    assert rows["F7.beta_constant.two_point[0].M=1"]["verdict"] == "supported"
+    control = rows[f"F7.beta_constant.{second_law['name']}[1].M=1.against_two_point"]
+    assert control["is_control"] and control["verdict"] == expected
+
+
+@pytest.mark.parametrize("without_noise, expected", [("full-batch", "supported"), ("mini-batch", "contradicted")])
+def test_the_f3_control_fails_when_the_offset_does_not_come_from_the_noise(without_noise, expected):
+    """The F3 noiseless control's own computation (gamma_limit's: a critical point of a 1-1-1
+    network, the zeros of independent fields next to it, Adam's stationary means at constant steps
+    on the line from the critical point (0) to the first zero (1), then ``limit_claims``). Under the
+    model that would make it fail, the offset does not come from the noise, so removing the noise
+    changes nothing: the runs 'without noise' settle where the runs with mini-batches do, and the
+    control comes out contradicted, NOT as expected. With the full-batch gradient it is supported."""
+    import torch
+
+    from adam_ode.adam import AdamHyper, stationary_means
+    from adam_ode.checks import polish_minimum
+    from adam_ode.erm import MLP, ERMProblem, make_dataset
+    from adam_ode.vector_field.erm import ERMCommonRandomNumbers
+    from adam_ode.vector_field.estimate import field_zero
+
+    problem = ERMProblem(MLP([1, 1, 1], "tanh"), *make_dataset(5, 1, 7, target="sine"))
+    residuals, jacobian = problem.numpy_residuals()
+    critical = min((polish_minimum(residuals, jacobian, theta, 0.0)
+                    for theta in problem.net.init(4, torch.Generator().manual_seed(0)).numpy()), key=lambda m: m.excess)
+    hyper, gammas = AdamHyper(0.9, 0.9, 1e-8), [0.02, 0.01, 0.005]
+    zeros = [field_zero(ERMCommonRandomNumbers(problem, 1, hyper, n_samples=200, seed=j, control_variate=True),
+                        critical.theta) for j in range(3)]
+
+    def position(theta):
+        predictions = [problem.net(torch.as_tensor(t), problem.x)[..., 0].numpy() for t in (theta, critical.theta)]
+        u = problem.net(torch.as_tensor(zeros[0]), problem.x)[..., 0].numpy() - predictions[1]
+        return (predictions[0] - predictions[1]) @ u / (u @ u)
+
+    def means(oracle, starts, runs):
+        return stationary_means(starts, oracle, gammas, hyper, runs=runs, burn_in_steps=200, average_steps=2000)
+
+    rng = np.random.default_rng(0)
+    directions = rng.standard_normal((4, len(zeros[0])))
+    starts = zeros[0] + 0.5 * np.linalg.norm(zeros[0] - critical.theta) * rng.uniform(size=(4, 1)) * (
+        directions / np.linalg.norm(directions, axis=1, keepdims=True))
+    oracles = {"full-batch": problem.full_gradient,
+               "mini-batch": problem.stochastic_gradient(1, torch.Generator().manual_seed(4))}
+    runs = {"adam": means(problem.stochastic_gradient(1, torch.Generator().manual_seed(3)), zeros[0], 8),
+            "noiseless": means(oracles[without_noise], starts, 4)}
+    rows = [{"point": 0, "kind": "zero", "gamma": 0.0, "run": j, "position": position(z)} for j, z in enumerate(zeros)]
+    rows += [{"point": 0, "kind": kind, "gamma": g, "run": k, "position": position(m)}
+             for kind, table in runs.items() for g, at in zip(gammas, table) for k, m in enumerate(at)]
+    control = {row["id"]: row for row in limit_claims(pd.DataFrame(rows), "under", 0.25)}["F3.noiseless_limit.under.point=0"]
+    assert control["is_control"] and control["verdict"] == expected

@@ -76,7 +76,7 @@ def test_performance_section_comes_from_the_benchmark_files(tmp_path):
     refresh(run, readme, tmp_path / "images", benchmarks=tmp_path)
     text = readme.read_text()
     assert "STALE" not in text and text.count("| pipeline | 1.23 |") == 1 and "benchmarks/training.py" in text
-    assert "CPU minutes of the zero-shift stages" in text
+    assert "CPU minutes of the verdict stages" in text
 
 
 def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):

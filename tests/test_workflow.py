@@ -57,7 +57,8 @@ def test_full_run_produces_figures_claims_and_provenance(repo):
     provenance = sorted((repo / "results").glob("*/*/provenance.json"))
     assert {p.parent.parent.name for p in provenance} >= {"data", "train", "minima", "vector_field", "lyapunov_pl",
                                                         "flow", "quadratic_zeros", "quadratic_adam", "quadratic_flow",
-                                                        "quadratic_rates", "capture", "width_sweep", "figures", "claims"}
+                                                        "quadratic_rates", "capture", "width_sweep", "figures", "claims",
+                                                        "control_zeros"}
     for stage in ("train", "lyapunov_pl"):
         logs = list((repo / "results" / "logs" / stage).glob("*.log"))
         assert logs and all(log.read_text().strip() for log in logs)

@@ -303,33 +303,38 @@ def _grid_row(id, found, missing, bracket, grid_size, threshold, decided: Verdic
 def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str], fraction: float) -> list[dict]:
     """Theorems 2.1/2.4 (F4), for the networks whose minimum set is sampled, at every momentum pair
     (alpha, beta): grad F . f < 0 at every sampled point (random and worst-case directions) of the
-    smallest radius at the largest batch size, counted per minimum (the points around one minimum
-    are not independent; a minimum passes when all of them do), against the declared ``fraction``;
-    and, as measurements of that one test, r0 (largest such radius there) and M0 (smallest batch
-    size from which on every point at the smallest radius passes). Each row quotes
-    the grid bracket of the true value; a value that holds on the whole grid is censored, and the
-    statement says so. The M0 row quotes, per M, the largest normalised derivative
-    grad F . f / (|grad F| |f|) and z = grad F . f / SE of the worst-case directions (measured with
-    fresh sequences), the evidence that M0 binds or does not. ``controls``: network -> its changed
-    ingredient."""
+    judged radius (the table's ``judged_radius``: where the conflicting-data control can fail, a
+    fraction of the distance from Z to the zeros of f beside it, from a pilot) at the largest batch
+    size, counted per minimum (the points around one minimum are not independent; a minimum
+    passes when all of them do), against the declared ``fraction``; and, as measurements of that
+    one test, r0 (largest radius with it and every smaller one passing) and M0 (smallest batch size
+    from which on every point at the judged radius passes). Each row quotes the grid bracket of the
+    true value; a value that holds on the whole grid is censored, and the statement says so. The
+    M0 row quotes, per M, the largest normalised derivative grad F . f / (|grad F| |f|) and
+    z = grad F . f / SE of the worst-case directions (measured with fresh sequences), the evidence
+    that M0 binds or does not. ``controls``: network -> its changed ingredient."""
     rows = []
     for (network, alpha, beta), sub in table.groupby(["network", "alpha", "beta"]):
         control, tag = controls.get(network), f"{network}.alpha={alpha:g},beta={beta:g}"
         setting = f"{network} network, alpha={alpha:g}, beta={beta:g}"
-        # One condition decides all three rows (every point passes at the smallest radius and the
+        # One condition decides all three rows (every point passes at the judged radius and the
         # largest M), so they are one test: r0 and M0 are its measurements.
         fields = {"reference": "Theorems 2.1, 2.4", "fails_if": FAILS_IF.get(control, {}).get("F4", ""),
                   "test": f"F4.lyapunov.{tag}"}
         radii, sizes = sorted(sub["radius"].unique()), sorted(sub["batch_size"].unique())
+        judged = radii[int(np.argmin(np.abs(np.log(radii) - np.log(sub["judged_radius"].iloc[0]))))]
+        pilot = sub["pilot_distance"].iloc[0]
+        where = (f"r={judged:.2g}, M={sizes[-1]} (the pilot's zeros of f lie {pilot:.2g} from the minimum set at "
+                 f"this M)" if pilot > 0 else f"r={judged:.2g}, M={sizes[-1]}")
         worst = sub[sub["search"] == "worst"]
-        corner = sub[(sub["radius"] == radii[0]) & (sub["batch_size"] == sizes[-1])]
+        corner = sub[(sub["radius"] == judged) & (sub["batch_size"] == sizes[-1])]
         negative = pd.Series(below_zero(corner["derivative"], corner["derivative_se"], corner["derivative_n"]),
                              index=corner.index)
         passing = negative.groupby(corner["minimum"]).all()
         lyapunov = _all_row(
             int(passing.sum()), len(passing), "minima", fraction, id=f"F4.lyapunov.{tag}", control=control,
-            statement=f"{setting}: grad F . f < 0 at every point at r={radii[0]:g}, M={sizes[-1]} around the polished "
-                      f"minima (random and worst-case directions; {int(negative.sum())} of {len(negative)} points)",
+            statement=f"{setting}: grad F . f < 0 at every point at {where} around the polished minima (random and "
+                      f"worst-case directions; {int(negative.sum())} of {len(negative)} points)",
             statistic="fraction of minima at which every point has the 95% upper bound of grad F . f below 0",
             **fields)
         decided = Verdict(lyapunov["verdict"], lyapunov["ci_low"], lyapunov["ci_high"], 1.0, fraction)
@@ -346,17 +351,17 @@ def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str], fraction: flo
             statement=f"{setting}: there is a Lyapunov neighbourhood of radius r0 > 0 (M={sizes[-1]}){censored}",
             statistic="r0: largest grid radius with every point of it and of all smaller radii significantly negative; "
                       "interval: the grid bracket of the true r0", **fields))
-        m0 = threshold_batch_size(sub)
+        m0 = threshold_batch_size(sub, judged)
         # Bracket of the true M0 on the grid; none on the grid passes: M0 > the largest M.
         bracket = ((sizes[sizes.index(m0) - 1] if sizes.index(m0) > 0 else 0), m0) if m0 else (sizes[-1], np.inf)
-        smallest = worst[worst["radius"] == radii[0]]
+        searched = worst[worst["radius"] == judged]
         evidence = "; ".join(f"M={m}: {g['normalised'].max():+.2f} (z {(g['derivative'] / g['derivative_se']).max():+.1f})"
-                             for m, g in smallest.groupby("batch_size"))
+                             for m, g in searched.groupby("batch_size"))
         censored = "; censored: holds from the smallest grid batch size on" if m0 == sizes[0] else ""
         rows.append(_grid_row(
             f"F4.batch_size.{tag}", m0, np.inf, bracket, len(sizes), "a measurement of F4.lyapunov: M0 on the grid",
             decided, control,
-            statement=f"{setting}: from some batch size M0 on, F is a Lyapunov function at r={radii[0]:g}{censored}"
+            statement=f"{setting}: from some batch size M0 on, F is a Lyapunov function at r={judged:.2g}{censored}"
                       + (f"; worst-case directions, largest normalised derivative: {evidence}" if evidence else ""),
             statistic="M0: smallest grid batch size from which on every point (random and worst-case directions) is "
                       "significantly negative; interval: the grid bracket", **{**fields, "reference": "Theorem 2.4 "
@@ -458,12 +463,13 @@ def noise_claims(table: pd.DataFrame, batch_size: int, tolerance: float, control
 
 
 def capture_claims(capture: pd.DataFrame, reduction: float, tol: float, controls: dict[str, str],
-                   fraction: float) -> list[dict]:
+                   fraction: float, zero_level: float | None = None) -> list[dict]:
     """Corollary 1.11 / Theorem 2.4 (F6): every run started inside the measured Lyapunov
     neighbourhood ends with F - inf F below both (F(start) - inf F) / reduction and tol, counted
     per minimum (its runs share it; a minimum passes when all of them are captured). Each row
-    states the final levels of F - inf F against tol: on the control, where Adam settles at a zero
-    of f off the minimum set, that level must lie above tol for the row to separate the two."""
+    states the final levels of F - inf F against tol, and the control's the level of the zeros of
+    f beside the minimum set (``zero_level``, from a pilot) where Adam would settle on it: a tol
+    below that level separates "reaches the minimum set" from "reaches a zero of f"."""
     rows = []
     capture = capture[~capture["diverged"]]
     for network, sub in capture.groupby("network"):
@@ -472,20 +478,25 @@ def capture_claims(capture: pd.DataFrame, reduction: float, tol: float, controls
         captured = (ends["last"] <= ends["first"] / reduction) & (ends["last"] < tol)
         passing = captured.groupby(ends["minimum"]).all()
         control = controls.get(network)
-        level = ends["last"].median()
-        separates = ("" if control is None else
-                     f"; the level where Adam settles off the minimum set lies {'above' if level > tol else 'BELOW'} "
-                     f"the tolerance{'' if level > tol else ', so this control cannot separate them'}")
         rows.append(_all_row(
             int(passing.sum()), len(passing), "minima", fraction, id=f"F6.capture.{network}",
             reference="Corollary 1.11, Theorem 2.4", control=control,
             fails_if=FAILS_IF.get(control, {}).get("F6", ""),
-            statement=f"{network} network: Adam started at theta* + r u (r={sub['radius'].iloc[0]:g}) drives F to inf F "
-                      f"(final F - inf F <= (F(start) - inf F)/{reduction:g} and < {tol:g}; {int(captured.sum())} of "
-                      f"{len(captured)} runs; final F - inf F median {level:.2g}, largest {ends['last'].max():.2g})"
-                      + separates,
+            statement=f"{network} network: Adam started at theta* + r u (r={sub['radius'].iloc[0]:.2g}) drives F to inf F "
+                      f"(final F - inf F <= (F(start) - inf F)/{reduction:g} and < {tol:.2g}; {int(captured.sum())} of "
+                      f"{len(captured)} runs; final F - inf F median {ends['last'].median():.2g}, largest "
+                      f"{ends['last'].max():.2g})" + ("" if control is None else _separation(tol, zero_level)),
             statistic="fraction of minima all of whose runs are captured"))
     return rows
+
+
+def _separation(tol: float, zero_level: float | None) -> str:
+    """What the control's tolerance separates: the minimum set from the zeros of f beside it."""
+    if zero_level is None:
+        return "; the pilot found no zero of f beside the minimum set, so the tolerance separates nothing known"
+    return (f"; the zeros of f beside the minimum set lie at F - inf F = {zero_level:.2g} (pilot), "
+            + ("above the tolerance: a run that settled there is not captured" if zero_level > tol else
+               "BELOW the tolerance, so this control cannot separate the minimum set from them"))
 
 
 def _constant_row(id: str, estimate, value: float, kappa_c: float, control, statement: str, what: str,

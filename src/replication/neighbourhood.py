@@ -1,8 +1,12 @@
 """The Lyapunov neighbourhood as the lyapunov_pl stage measures it: which sampled points have
-grad F . f significantly below 0, and the radius r0 and batch size M0 read off the grid."""
+grad F . f significantly below 0, and the radius r0 and batch size M0 read off the grid; and
+where the zeros of f lie beside the minimum set, as the control_zeros pilot measures it."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
 import pandas as pd
 
 from .stats import below_zero
@@ -25,10 +29,40 @@ def lyapunov_radius(table: pd.DataFrame, batch_size: int) -> float | None:
     return float(inside.max()) if len(inside) else None
 
 
-def threshold_batch_size(table: pd.DataFrame) -> int | None:
-    """M0: the smallest batch size from which on every sampled point at the smallest radius has
+def threshold_batch_size(table: pd.DataFrame, radius: float) -> int | None:
+    """M0: the smallest batch size from which on every sampled point at ``radius`` has
     grad F . f significantly below 0 (None if even the largest fails)."""
-    at_smallest = significant_fraction(table).xs(table["radius"].min(), level="radius").sort_index()
-    sizes = list(at_smallest.index)
-    passing = [m for i, m in enumerate(sizes) if (at_smallest.loc[sizes[i:]] == 1).all()]
+    at_radius = significant_fraction(table).xs(radius, level="radius").sort_index()
+    sizes = list(at_radius.index)
+    passing = [m for i, m in enumerate(sizes) if (at_radius.loc[sizes[i:]] == 1).all()]
     return int(passing[0]) if passing else None
+
+
+class ZeroOffset(NamedTuple):
+    """Where the pilot found the zeros of f beside the minimum set, over its pilot minima: the
+    smallest distance from Z, the smallest F - inf F, and how many minima had a zero found."""
+
+    distance: float
+    level: float
+    pilots: int
+
+
+def zero_offset(zeros: pd.DataFrame, alpha: float, beta: float, batch_size: int) -> ZeroOffset | None:
+    """The control_zeros pilot's offset at (alpha, beta, M), over the pilot minima whose zero of f
+    was found (None if there is none)."""
+    at = zeros[np.isclose(zeros["alpha"], alpha) & np.isclose(zeros["beta"], beta)
+               & (zeros["batch_size"] == batch_size) & zeros["found"]]
+    if at.empty:
+        return None
+    return ZeroOffset(float(at["distance"].min()), float(at["level"].min()), len(at))
+
+
+def capture_tolerance(zeros: pd.DataFrame | None, capture: pd.DataFrame, converged_loss: float,
+                      fraction: float) -> tuple[float, float | None]:
+    """F6's loss tolerance and the level it must stay below: ``fraction`` of the smallest
+    F - inf F at the zeros of f beside the minimum set that the pilot found at the capture runs'
+    (alpha, beta, M), at most ``converged_loss``; and that level (None without a pilot's zero)."""
+    offset = zero_offset(zeros, *capture[["alpha", "beta", "batch_size"]].iloc[0]) if zeros is not None else None
+    if offset is None:
+        return converged_loss, None
+    return min(converged_loss, fraction * offset.level), offset.level

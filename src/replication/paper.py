@@ -44,16 +44,19 @@ FIGURES = (
            ("gamma_limit.py", "train.py", "vector_field.py"), ("limit_claims",), ("F3.*",)),
     Figure("F4_lyapunov", "fig_lyapunov", "Lyapunov map near the minimum set",
            "F is a Lyapunov function near the minimum set; measured r0 and M0, worst-case directions, a small "
-           "beta where M0 binds (control: data no network can fit)", "Theorems 2.1, 2.4",
-           ("data", "minima", "lyapunov_pl"), ("minima.py", "lyapunov_pl.py"), ("lyapunov_claims",), ("F4.*",)),
+           "beta where M0 binds (control: data no network can fit, judged below the distance to the zeros of f beside the "
+           "minimum set, from a pilot)", "Theorems 2.1, 2.4", ("data", "minima", "control_zeros", "lyapunov_pl"),
+           ("minima.py", "control_zeros.py", "lyapunov_pl.py"), ("lyapunov_claims",), ("F4.*",)),
     Figure("F5_pl", "fig_pl", "Polyak-Lojasiewicz and inequality (17) near the minimum set",
            "PL inequality and the noise bound (17) near the minimum set", "Section 2, inequality (17)",
            ("minima", "lyapunov_pl"), ("lyapunov_pl.py",), ("pl_claims", "noise_claims"),
            ("F5.pl.*", "F5.noise_bound.*")),
     Figure("F6_capture", "fig_capture", "Capture and convergence",
-           "capture inside the Lyapunov neighbourhood (control: data no network can fit); convergence from "
-           "random initialisation against width, a figure panel only", "Cor. 1.11, Theorem 2.4",
-           ("capture", "width_sweep"), ("capture.py", "width_sweep.py"), ("capture_claims",), ("F6.*",)),
+           "capture inside the Lyapunov neighbourhood (control: data no network can fit, with a loss tolerance "
+           "below the level of the zeros of f beside the minimum set, from a pilot); convergence from random "
+           "initialisation against width, a figure panel only", "Cor. 1.11, Theorem 2.4",
+           ("capture", "control_zeros", "width_sweep"), ("capture.py", "control_zeros.py", "width_sweep.py"),
+           ("capture_claims",), ("F6.*",)),
     Figure("F7_rates", "fig_rates", "Rates",
            "rates: the zero shift's constant as u = 1 - beta -> 0 and against M (a second skewed law as control), "
            "stationary spread against gamma",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
 from adam_ode.adam import AdamHyper
@@ -49,4 +50,32 @@ def zero_table(params: dict, log=lambda message: None) -> pd.DataFrame:
                       "leading_shift": leading, "seed": seed, "zero": zero} for seed, zero in enumerate(zeros)]
             log(f"law {law.name}{' (mirrored)' if law.mirrored else ''} beta {beta}: "
                 f"zeros {[round(z, 5) for z in zeros]} (leading-order shift {leading:.4g})")
+    return pd.DataFrame(rows)
+
+
+def sweep_points(params: dict) -> dict[str, list[tuple[float, int]]]:
+    """quadratic_rates' sweeps -> their (beta, M) points: every beta of ``betas`` at each M of
+    ``beta_batch_sizes``, and every M of ``batch_sizes`` at ``batch_size_beta``."""
+    return {"beta": [(beta, m) for m in params["beta_batch_sizes"] for beta in params["betas"]],
+            "batch_size": [(params["batch_size_beta"], m) for m in params["batch_sizes"]]}
+
+
+def shift_table(params: dict, laws: list[NoiseLaw], log=lambda message: None) -> pd.DataFrame:
+    """The zero shifts of the quadratic_rates stage: per law and point of ``sweep_points``, one row
+    per independent field with zero(f) - E[X]; a point on both sweeps is computed once and listed
+    under each."""
+    computed, rows = {}, []
+    for sweep, points in sweep_points(params).items():
+        for index, law in enumerate(laws):
+            for beta, batch_size in points:
+                if (index, beta, batch_size) not in computed:
+                    computed[index, beta, batch_size] = quadratic_zero_shifts(
+                        params, law, beta, batch_size, "quadratic_rates", index, beta, batch_size)
+                    log(f"{law.name} beta={beta:g} M={batch_size}: mean shift "
+                        f"{np.mean(computed[index, beta, batch_size]):.5g}")
+                rows += [{"kind": "zero_shift", "sweep": sweep, "law": law.name, "law_index": index,
+                          "symmetric": law.symmetric, "skewness": law.skewness, "scale": law.scale,
+                          "alpha": params["adam"]["alpha"], "beta": beta, "batch_size": batch_size, "gamma": np.nan,
+                          "seed": seed, "value": shift, "diverged": False}
+                         for seed, shift in enumerate(computed[index, beta, batch_size])]
     return pd.DataFrame(rows)

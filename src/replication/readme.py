@@ -80,8 +80,9 @@ def benchmark_tables(directory: Path) -> str | None:
               "field_scaling": "Field estimation cost per sequence as N and d grow (benchmarks/field.py)",
               "pipeline": "Pipeline overhead on the default config (benchmarks/pipeline.py)",
               "memory": "Peak memory and time per stage against the declared mem_mb and runtime (benchmarks/pipeline.py)",
-              "stage_minutes": "CPU minutes of the zero-shift stages (F2, F7) and of gamma_limit (F3) per config, one thread each "
-                               "(benchmarks/pipeline.py)"}
+              "stage_minutes": "CPU minutes of the verdict stages per config, one thread each: the zero-shift stages "
+                               "(F2, F7), gamma_limit (F3), the controls' pilot control_zeros (F4, F6); on the default "
+                               "config also lyapunov_pl and capture (benchmarks/pipeline.py)"}
     return "\n\n".join(f"**{titles[name]}**\n\n{_markdown(pd.read_csv(directory / f'{name}.csv'))}" for name in names)
 
 

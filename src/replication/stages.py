@@ -92,7 +92,44 @@ class StageTable:
             },
             [("data", "data", DATA)] + _trained,
         )
+        # The pilot of the conflicting-data controls: where the zeros of f lie beside the minimum
+        # set, at each momentum pair's largest M (F4) and at the capture runs' setting (F6).
+        CONFLICTING = {n: net for n, net in C["networks"].items() if net["data"] == "conflicting"}
+        L = C["lyapunov"]
+        SETTINGS = [{**m, "batch_size": max(L["batch_sizes"])} for m in L["momenta"]]
+        CAPTURED = {"alpha": ADAM["alpha"], "beta": ADAM["beta"], "batch_size": C["train"]["batch_size"]}
+        PILOT = (
+            [
+                (
+                    "control_zeros",
+                    "control_zeros",
+                    add(
+                        "control_zeros",
+                        {
+                            "adam": ADAM,
+                            "field": ESTIMATOR,
+                            "seed": C["seed"],
+                            "networks": {
+                                n: {k: net[k] for k in ("widths", "activation", "data")}
+                                for n, net in CONFLICTING.items()
+                            },
+                            "train": {
+                                k: C["train"][k]
+                                for k in ("steps", "batch_size", "gamma_0", "n_0", "rho")
+                            },
+                            "minima": C["minima"],
+                            "settings": SETTINGS + [CAPTURED] * (CAPTURED not in SETTINGS),
+                            **C["control_zeros"],
+                        },
+                        [("data", "data", DATA)],
+                    ),
+                )
+            ]
+            if CONFLICTING
+            else []
+        )
         # One Lyapunov job per network: they run side by side, and a network's change reruns its own.
+        # The overparametrized ones are judged where the pilot says the control can fail.
         LYAPUNOV = {
             net_name: add(
                 "lyapunov_pl",
@@ -102,9 +139,10 @@ class StageTable:
                     "seed": C["seed"],
                     "network": net_name,
                     **net,
-                    **C["lyapunov"],
+                    **L,
                 },
-                [("data", "data", DATA), ("minima", "minima", MINIMA[net_name])],
+                [("data", "data", DATA), ("minima", "minima", MINIMA[net_name])]
+                + (PILOT if net["overparametrized"] else []),
             )
             for net_name, net in C["networks"].items()
         }
@@ -228,13 +266,16 @@ class StageTable:
             "F6_capture": [
                 ("capture", "capture", CAPTURE),
                 ("widths", "width_sweep", WIDTHS),
-            ],
+            ]
+            + PILOT,
             "F7_rates": [("rates", "quadratic_rates", RATES)],
         }
         # Thresholds a figure draws (declared once, in the claims section).
         FIGURE_PARAMS = {
             "F5_pl": {"batch_size": C["train"]["batch_size"]},
-            "F6_capture": {"converged_loss": C["claims"]["converged_loss"]},
+            "F6_capture": {
+                k: C["claims"][k] for k in ("converged_loss", "capture_level_fraction")
+            },
         }
         FIGURES = {
             name: add(
@@ -265,6 +306,7 @@ class StageTable:
                 ("capture", "capture", CAPTURE),
                 ("rates", "quadratic_rates", RATES),
             ]
+            + PILOT
             + _flows
             + _lyapunov
             + _trained,

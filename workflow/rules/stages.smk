@@ -6,6 +6,7 @@ STAGE_RULES = {
     "minima": ["minima.npz"],
     "vector_field": ["field_path.csv"],
     "gamma_limit": ["positions.csv"],
+    "control_zeros": ["zeros.csv"],
     "lyapunov_pl": ["lyapunov_pl.csv"],
     "flow": ["deviation.csv"],
     "quadratic_zeros": ["zeros.csv"],
