@@ -9,11 +9,20 @@ from pathlib import Path
 
 import yaml
 
+from replication.paper import FIGURES
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 TINY = ["--configfile", "config/test.yaml"]
 LONG = {"train": {"steps": 8000}}  # an overlay of the tiny config whose training runs for seconds
 UNTIL_FLOW = ["--until", "flow"]  # the flow stage and what it needs: the kill tests stop it or training
+# Every computed table and the claims, not the figures: where a test checks how jobs run (cores,
+# locks), drawing adds only the figure jobs' start-up, seconds each.
+NO_FIGURES = ["--omit-from", *(figure.script for figure in FIGURES)]
+
+
+def without_figures(checksums: dict[str, str]) -> dict[str, str]:
+    return {path: digest for path, digest in checksums.items() if not path.startswith("results/figures/")}
 
 
 def copy_repository(dest: Path) -> Path:
