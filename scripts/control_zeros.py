@@ -6,8 +6,8 @@ loss tolerance separates "Adam reaches Z" from "Adam reaches a zero of f" (F6) o
 F - inf F. Both are measured here, on pilot minima: the training and polish of the train and
 minima stages, repeated from initialisations and mini-batches of this stage's own seeds, so that
 the minima and points that lyapunov_pl and capture judge never enter. Per pilot minimum and
-(alpha, beta, M): the zero of f on Z's normal slice through the minimum, its distance from Z and
-its F - inf F.
+(alpha, beta, M): a zero of f found by Gauss-Newton from the minimum, its distance from Z and its
+F - inf F.
 """
 
 import numpy as np
@@ -15,8 +15,9 @@ import pandas as pd
 import torch
 
 from adam_ode.adam import AdamHyper, run_adam
-from adam_ode.checks import distance_to_zero_set, normal_zero, polish_minimum
+from adam_ode.checks import distance_to_zero_set, polish_minimum
 from adam_ode.schedule import polynomial_schedule
+from adam_ode.vector_field.estimate import gauss_newton_zero
 from replication.estimators import common_random_numbers
 from replication.problems import erm_problem
 from replication.store import Stage, save_table, seed_for
@@ -53,7 +54,7 @@ for name, net in p["networks"].items():
             alpha, beta, m = s["alpha"], s["beta"], s["batch_size"]
             field = common_random_numbers(p, problem, m, "control_zeros", name, alpha, beta, m,
                                           momenta={"alpha": alpha, "beta": beta})
-            zero = normal_zero(field, field.jacobian, jacobian(theta), theta)
+            zero = gauss_newton_zero(field, field.jacobian, theta, p["max_evaluations"])
             r = residuals(zero.theta)
             rows.append({"network": name, "pilot": pilot, "alpha": alpha, "beta": beta, "batch_size": m,
                          "distance": distance_to_zero_set(residuals, jacobian, zero.theta), "level": float(r @ r),

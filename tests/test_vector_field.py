@@ -10,7 +10,7 @@ from adam_ode.adam import AdamHyper
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field.erm import (ERMCommonRandomNumbers, _batch_moments, _erm_index_sums, _erm_sums, _pair_weights, _weights,
                                       erm_adam_field)
-from adam_ode.vector_field.estimate import (control_means, field_bound, field_zero, noiseless_field,
+from adam_ode.vector_field.estimate import (control_means, field_bound, field_zero, gauss_newton_zero, noiseless_field,
                                            truncation_lengths)
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 from adam_ode.vector_field.sampled import adam_field
@@ -337,11 +337,11 @@ def test_the_zeros_of_f_beside_a_minimum_set_with_noise_form_a_level_set_of_f():
     minimum set Z: at theta in Z, G is a multiple of grad N(theta, x_0), and f = -sign(grad N) phi(s)
     with phi the field of a scalar problem in the shift s of x_0's residual. So f vanishes where the
     network fits every other input and x_0's output moves by the zero s* of phi, at
-    F - inf F = 3 s*^2 / 8 whatever the minimum: found on the normal slices through two minima
-    (trained, then polished), the zeros share that shift and level, where MINPACK's hybrid method
-    in all of R^d, facing a singular Jacobian, does not move."""
+    F - inf F = 3 s*^2 / 8 whatever the minimum: found by Gauss-Newton from two minima (trained,
+    then polished), the zeros share that shift and level, where MINPACK's hybrid method, facing
+    the singular Jacobian of f there, does not move."""
     from adam_ode.adam import run_adam
-    from adam_ode.checks import distance_to_zero_set, normal_zero, polish_minimum
+    from adam_ode.checks import distance_to_zero_set, polish_minimum
     from adam_ode.erm import MLP, ERMProblem, conflicting_labels, make_dataset
     from adam_ode.schedule import polynomial_schedule
 
@@ -356,16 +356,15 @@ def test_the_zeros_of_f_beside_a_minimum_set_with_noise_form_a_level_set_of_f():
         minimum = polish_minimum(residuals, jacobian, start, 1e-20).theta
         with pytest.raises(RuntimeError, match="no zero"):
             field_zero(field, minimum)
-        zero = normal_zero(field, field.jacobian, jacobian(minimum), minimum)
-        assert zero.relative_residual < 1e-3
+        zero = gauss_newton_zero(field, field.jacobian, minimum, 60)
+        assert zero.relative_residual < 1e-3 and zero.evaluations <= 60
         shift = problem.net(torch.from_numpy(zero.theta), problem.x) - problem.net(torch.from_numpy(minimum), problem.x)
         shifts.append(shift[:, 0].numpy())
         levels.append(float(residuals(zero.theta) @ residuals(zero.theta)))
-        assert distance_to_zero_set(residuals, jacobian, zero.theta) == pytest.approx(
-            np.linalg.norm(zero.theta - minimum), rel=0.01)
+        assert distance_to_zero_set(residuals, jacobian, zero.theta) > 1e-3
     for shift in shifts:
         np.testing.assert_allclose(shift[1:5], 0, atol=1e-3 * abs(shift[0]))
-        np.testing.assert_allclose(shift[[0, 6, 7]], shift[0], rtol=1e-12)
+        np.testing.assert_allclose(shift[[0, 6, 7]], shift[0], rtol=1e-9)
     assert shifts[0][0] == pytest.approx(shifts[1][0], rel=1e-3) and shifts[0][0] < 0
     assert levels[0] == pytest.approx(levels[1], rel=1e-3)
     assert levels[0] == pytest.approx(3 * shifts[0][0] ** 2 / 8, rel=1e-3)

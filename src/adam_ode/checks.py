@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 import torch
-from scipy.optimize import least_squares, minimize, root
+from scipy.optimize import least_squares, minimize
 
 from .vector_field.estimate import FieldEstimate
 
@@ -93,33 +93,6 @@ def distance_to_zero_set(residuals: Callable[[np.ndarray], np.ndarray], jacobian
     least-norm move that makes the linearised residuals vanish."""
     step, *_ = np.linalg.lstsq(jacobian(theta), residuals(theta), rcond=None)
     return float(np.linalg.norm(step))
-
-
-@dataclass(frozen=True)
-class NormalZero:
-    theta: np.ndarray
-    relative_residual: float  # max |f(theta)| / max |f(theta*)|: how far f vanishes there
-    evaluations: int
-
-
-def normal_zero(field: Callable[[np.ndarray], np.ndarray], field_jacobian: Callable[[np.ndarray], np.ndarray],
-                residual_jacobian: np.ndarray, theta_star: np.ndarray) -> NormalZero:
-    """The zero of f on the normal slice through theta* of the minimum set Z: theta* + V lam with
-    V^T f(theta* + V lam) = 0, V an orthonormal basis of the row space of the residual Jacobian at
-    theta* (the normal space of Z there), by MINPACK's hybrid method from lam = 0 with the exact
-    Jacobian V^T Df V. Where the noise vanishes on Z, f does too and lam = 0. Where it does not,
-    the zeros of f form a set beside Z that the slice cuts at an isolated point, while in all of
-    R^d the Jacobian of f is singular on that set and a root search converges only linearly.
-    ``relative_residual`` says how far all of f, its tangential components too, vanishes there."""
-    theta_star = np.asarray(theta_star, dtype=float)
-    _, singular, vt = np.linalg.svd(residual_jacobian, full_matrices=False)
-    basis = vt[singular > singular[0] * 1e-10].T
-    result = root(lambda lam: basis.T @ field(theta_star + basis @ lam), np.zeros(basis.shape[1]),
-                  jac=lambda lam: basis.T @ field_jacobian(theta_star + basis @ lam) @ basis, tol=1e-12)
-    theta = theta_star + basis @ result.x
-    start = np.abs(field(theta_star)).max()
-    return NormalZero(theta, float(np.abs(field(theta)).max() / start) if start > 0 else 0.0,
-                      int(result.nfev))
 
 
 def sphere_points(center: np.ndarray, radii: np.ndarray, n_directions: int,

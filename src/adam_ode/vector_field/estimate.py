@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Iterator
 
 import numpy as np
 import torch
-from scipy.optimize import root
+from scipy.optimize import least_squares, root
 
 from ..adam import AdamHyper
 
@@ -190,6 +191,28 @@ class CommonRandomNumbers(ABC):
 
     def __call__(self, theta) -> np.ndarray:
         return self.estimate(theta).mean
+
+
+@dataclass(frozen=True)
+class FieldZero:
+    theta: np.ndarray
+    relative_residual: float  # max |f(theta)| / max |f(theta_0)|: how far f vanishes there
+    evaluations: int
+
+
+def gauss_newton_zero(field: Callable[[np.ndarray], np.ndarray], jacobian: Callable[[np.ndarray], np.ndarray],
+                      theta_0: np.ndarray, max_evaluations: int) -> FieldZero:
+    """A zero of a smooth field near theta_0 where the zeros need not be isolated: trust-region
+    Gauss-Newton on |f|^2 (scipy's least_squares, 'trf', the variables scaled by the Jacobian's
+    column norms). Its least-norm steps settle on the near part of a manifold of zeros, where the
+    Jacobian of f is singular and MINPACK's hybrid method (``field_zero``) does not move.
+    Convergence onto such a manifold is linear, so the search stops after ``max_evaluations``
+    and ``relative_residual`` says how far f vanishes where it stopped."""
+    theta_0 = np.asarray(theta_0, dtype=float)
+    result = least_squares(field, theta_0, jac=jacobian, method="trf", x_scale="jac", xtol=1e-15, ftol=1e-15,
+                           gtol=1e-15, max_nfev=max_evaluations)
+    start = np.abs(field(theta_0)).max()
+    return FieldZero(result.x, float(np.abs(result.fun).max() / start) if start > 0 else 0.0, int(result.nfev))
 
 
 def field_zero(field: Callable[[np.ndarray], np.ndarray], theta_0: np.ndarray, tol: float = 1e-12) -> np.ndarray:
