@@ -583,10 +583,13 @@ def test_the_f3_control_fails_when_the_offset_does_not_come_from_the_noise(witho
     from adam_ode.vector_field.erm import ERMCommonRandomNumbers
     from adam_ode.vector_field.estimate import field_zero
 
-    problem = ERMProblem(MLP([1, 1, 1], "tanh"), *make_dataset(5, 1, 7, target="sine"))
+    problem = ERMProblem(MLP([1, 1, 1], "tanh"), *make_dataset(5, 1, 8, target="sine"))
     residuals, jacobian = problem.numpy_residuals()
     critical = min((polish_minimum(residuals, jacobian, theta, 0.0)
                     for theta in problem.net.init(4, torch.Generator().manual_seed(0)).numpy()), key=lambda m: m.excess)
+    # A critical point at finite distance: on other data sets the polish drifts along a plateau where the
+    # unit saturates (|w| ~ 40, the network constant), whose exact place depends on the machine's rounding.
+    assert np.abs(critical.theta).max() < 10 and critical.excess > 1e-3
     hyper, gammas = AdamHyper(0.9, 0.9, 1e-8), [0.02, 0.01, 0.005]
     zeros = [field_zero(ERMCommonRandomNumbers(problem, 1, hyper, n_samples=200, seed=j, control_variate=True),
                         critical.theta) for j in range(3)]
