@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run stability test figures verify readme bench clean-venv
+.PHONY: run stability test figures verify docs bench clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,8 @@ verify: $(STAMP)
 bench: $(STAMP)
 	cd benchmarks && ../$(BIN)/python training.py && ../$(BIN)/python field.py && ../$(BIN)/python pipeline.py
 
-readme: $(STAMP)
-	$(BIN)/python -m replication.readme $(ARGS)
+docs: $(STAMP)
+	$(BIN)/python -m replication.docs $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)

@@ -3,7 +3,7 @@ only the stages that read it."""
 
 from pathlib import Path
 
-from replication.config_docs import END, README, START, effects, key_table
+from replication.docs.config_keys import END, README, START, effects, key_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from helpers import set_key
 from replication.config import ConfigError, validate
-from replication.config_docs import resolve
+from replication.docs.config_keys import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"

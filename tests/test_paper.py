@@ -8,16 +8,16 @@ import yaml
 
 from replication import claims
 from replication.config import validate
-from replication.paper import FIGURES, pipeline_table
-from replication.readme import PAPER_END, PAPER_START
+from replication.docs.generate import PAPER_END, PAPER_START, pipeline_map
+from replication.paper import FIGURES
 from replication.stages import StageTable
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_readme_table_is_the_generated_one():
+def test_readme_map_is_the_generated_one():
     text = (ROOT / "README.md").read_text()
-    assert text.split(PAPER_START, 1)[1].split(PAPER_END, 1)[0].strip() == pipeline_table()
+    assert text.split(PAPER_START, 1)[1].split(PAPER_END, 1)[0].strip() == pipeline_map()
 
 
 def test_every_named_piece_exists():
@@ -56,3 +56,4 @@ def test_a_claim_outside_the_registry_is_refused():
     assert figure_of("F4.batch_size.over.alpha=0,beta=0.2") == "F4_lyapunov"
     with pytest.raises(ValueError, match="matches the rows of 0 figures"):
         figure_of("F9.unregistered")
+

@@ -1,4 +1,5 @@
-"""The README's library example runs and prints an estimate with error bars."""
+"""The documentation: the library example runs; every generated block comes from finished runs and
+the registry, in the file it belongs to."""
 
 import re
 from pathlib import Path
@@ -11,10 +12,10 @@ ROW = {"id": "F9.x", "kind": "difference", "estimate": 1.0, "ci_low": 0.5, "ci_h
 
 
 def _finished_run(tmp_path):
-    """A default run's directory: one claim and the figures the README shows."""
+    """A default run's directory: one claim and the figures the docs show."""
     import pandas as pd
 
-    from replication.readme import SHOWN
+    from replication.docs.generate import SHOWN
 
     run = tmp_path / "run"
     run.mkdir()
@@ -24,8 +25,22 @@ def _finished_run(tmp_path):
     return run
 
 
+def _documents(root, **blocks):
+    """README.md and the docs pages under ``root``, each with its generated blocks' markers and the
+    text ``blocks`` gives them (by marker name)."""
+    from replication.docs import generate as g
+
+    pages = {"README.md": [(g.SUMMARY_START, g.SUMMARY_END), (g.PAPER_START, g.PAPER_END)],
+             "docs/results.md": [(g.START, g.END)], "docs/performance.md": [(g.BENCH_START, g.BENCH_END)],
+             "docs/paper-config.md": [(g.RUN_START, g.RUN_END), (g.RUN_CLAIMS_START, g.RUN_CLAIMS_END)]}
+    for page, markers in pages.items():
+        path = root / page
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"{start}\n{blocks.get(start, '')}\n{end}\nafter\n" for start, end in markers))
+
+
 def test_library_example_runs():
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    text = (Path(__file__).resolve().parents[1] / "docs" / "library.md").read_text()
     code = re.findall(r"```python\n(.*?)```", text, re.S)[0]
     namespace = {"print": lambda *args: None}
     exec(code, namespace)
@@ -33,11 +48,11 @@ def test_library_example_runs():
     assert f.mean.shape == (49,) and np.all(f.stderr > 0) and f.truncation_bound < 1e-4
 
 
-def test_results_section_is_generated_from_claims(tmp_path):
+def test_results_and_summary_are_generated_from_claims(tmp_path):
     import pandas as pd
 
-    from replication.paper import pipeline_table
-    from replication.readme import END, PAPER_END, PAPER_START, SHOWN, START, refresh
+    from replication.docs.generate import END, SHOWN, START, SUMMARY_START, refresh
+    from replication.docs.generate import pipeline_map
 
     run = tmp_path / "run"
     run.mkdir()
@@ -46,37 +61,51 @@ def test_results_section_is_generated_from_claims(tmp_path):
     pd.DataFrame(rows).assign(seed_agreement=[1.0, 0.5]).to_csv(tmp_path / "stability.csv", index=False)
     for name in SHOWN:
         (run / name).write_bytes(b"png")
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# t\n{PAPER_START}\nOLD\n{PAPER_END}\n{START}\nSTALE\n{END}\nafter\n")
-    refresh(run, readme, tmp_path / "images")
-    text = readme.read_text()
-    assert "STALE" not in text and "OLD" not in text and text.endswith(f"{END}\nafter\n")
-    assert pipeline_table() in text
-    assert "| `F9.x` | difference | 1 [0.5, 1.5] (95%) | 0 | supported |  |  |" in text
-    assert "**NOT as expected**" in text and "1 claim tests (1 rows), 1 decided: 1 supported. 1 controls: 1 NOT as expected" in text
-    assert "not measured in this run" in text
-    assert (tmp_path / "images" / SHOWN[0]).read_bytes() == b"png"
+    _documents(tmp_path, **{START: "STALE", SUMMARY_START: "OLD"})
+    refresh(run, tmp_path)
+    readme, results = (tmp_path / "README.md").read_text(), (tmp_path / "docs" / "results.md").read_text()
+    assert "OLD" not in readme and pipeline_map() in readme and readme.endswith("after\n")
+    summary = "1 claim tests (1 rows), 1 decided: 1 supported. 1 controls: 1 NOT as expected"
+    assert summary in readme and "| `F9.x`" not in readme  # the front door has the summary, docs/ the rows
+    assert "STALE" not in results and results.endswith(f"{END}\nafter\n") and summary in results
+    assert "| `F9.x` | difference | 1 [0.5, 1.5] (95%) | 0 | supported |  |  |" in results
+    assert "**NOT as expected**" in results and "not measured in this run" in results
+    assert (tmp_path / "workflow" / "report" / "images" / SHOWN[0]).read_bytes() == b"png"
     (tmp_path / "stability.csv").rename(run / "stability.csv")  # make stability ran: its table wins
-    refresh(run, readme, tmp_path / "images")
-    assert "| `F9.x` | difference | 1 [0.5, 1.5] (95%) | 0 | supported | 1 |  |" in readme.read_text()
+    refresh(run, tmp_path)
+    assert "| `F9.x` | difference | 1 [0.5, 1.5] (95%) | 0 | supported | 1 |  |" in (
+        tmp_path / "docs" / "results.md").read_text()
 
 
-def test_performance_section_comes_from_the_benchmark_files(tmp_path):
+def test_performance_page_comes_from_the_benchmark_files(tmp_path):
     import pandas as pd
 
-    from replication.readme import (BENCH_END, BENCH_START, END, PAPER_END, PAPER_START, START, benchmark_tables,
-                                    refresh)
+    from replication.docs.generate import BENCH_START, benchmark_tables, refresh
 
-    assert benchmark_tables(tmp_path) is None  # nothing measured yet: the section is left alone
+    assert benchmark_tables(tmp_path) is None  # nothing measured yet: the page is left alone
+    run = _finished_run(tmp_path)
+    _documents(tmp_path, **{BENCH_START: "STALE"})
+    refresh(run, tmp_path, benchmarks=tmp_path)
+    assert "STALE" in (tmp_path / "docs" / "performance.md").read_text()
     for name in ("training", "field", "field_scaling", "pipeline", "memory", "stage_minutes"):
         pd.DataFrame([{"what": name, "value": 1.23456}]).to_csv(tmp_path / f"{name}.csv", index=False)
-    run = _finished_run(tmp_path)
-    readme = tmp_path / "README.md"
-    readme.write_text(f"{PAPER_START}\n{PAPER_END}\n{START}\n{END}\n{BENCH_START}\nSTALE\n{BENCH_END}\n")
-    refresh(run, readme, tmp_path / "images", benchmarks=tmp_path)
-    text = readme.read_text()
+    refresh(run, tmp_path, benchmarks=tmp_path)
+    text = (tmp_path / "docs" / "performance.md").read_text()
     assert "STALE" not in text and text.count("| pipeline | 1.23 |") == 1 and "benchmarks/training.py" in text
     assert "CPU minutes of the verdict stages" in text
+
+
+def test_every_generated_block_lives_in_docs_but_the_summary_and_the_map():
+    """The README is a front door (at most 250 lines): its only generated blocks are the default
+    run's summary line and the paper-to-pipeline map; every table is in docs/ and is filled there."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    assert set(re.findall(r"<!-- ([\w-]+):start -->", readme)) == {"summary", "paper"}
+    blocks = {page.name: set(re.findall(r"<!-- ([\w-]+):start -->", page.read_text()))
+              for page in (root / "docs").glob("*.md")}
+    assert {name: found for name, found in blocks.items() if found} == {
+        "results.md": {"claims"}, "performance.md": {"bench"}, "paper-config.md": {"paper-run", "paper-claims"}}
 
 
 def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
@@ -84,8 +113,7 @@ def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
 
     import pandas as pd
 
-    from replication.readme import (END, PAPER_END, PAPER_START, RUN_CLAIMS_END, RUN_CLAIMS_START, RUN_END, RUN_START,
-                                    START, config_of, jobs_of, refresh)
+    from replication.docs.generate import RUN_CLAIMS_START, RUN_START, config_of, jobs_of, refresh
     from replication.stages import StageTable
 
     overlay = tmp_path / "overlay.yaml"
@@ -106,19 +134,18 @@ def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
         pd.DataFrame([{"s": seconds, "cpu_time": seconds / 2, "max_rss": 300.0 + seconds}]).to_csv(tsv, sep="\t", index=False)
         os.utime(tsv, (ended, ended))
     run = _finished_run(tmp_path)
-    readme = tmp_path / "README.md"
-    readme.write_text(f"{PAPER_START}\n{PAPER_END}\n{START}\n{END}\n{RUN_START}\nSTALE\n{RUN_END}\n"
-                      f"{RUN_CLAIMS_START}\nOLD\n{RUN_CLAIMS_END}\n")
-    refresh(run, readme, tmp_path / "images", paper=overlay, results=results)
-    text = readme.read_text()
+    _documents(tmp_path, **{RUN_START: "STALE", RUN_CLAIMS_START: "OLD"})
+    page = tmp_path / "docs" / "paper-config.md"
+    refresh(run, tmp_path, paper=overlay, results=results)
+    text = page.read_text()
     assert "STALE" not in text and f"2 of {len(jobs)} jobs finished" in text
     assert "to the last job's end 11.0 min" in text  # from 1000 - 60 to 1600
     assert "sum to 3.0 min" in text and "peak memory 420 MB (`flow`)" in text
     assert "| `flow` | over | 2.0 | 1.0 | 420 | 900, 70 |" in text and "| `flow` | under | did not finish | | | 900, 70 |" in text
     assert "OLD" in text  # no claims of that run yet: the block is left alone
     _finished_view(results, "big", {("claims", "c1", None): {"flow_over": "f1"}, ("flow", "f1", "over"): {}})
-    refresh(run, readme, tmp_path / "images", paper=overlay, results=results)
-    assert "OLD" not in readme.read_text() and readme.read_text().count("| `F9.x` | difference |") == 2
+    refresh(run, tmp_path, paper=overlay, results=results)
+    assert "OLD" not in page.read_text() and page.read_text().count("| `F9.x` | difference |") == 1
 
 
 def _finished_view(results, name, stages):
@@ -146,7 +173,7 @@ def test_a_finished_run_s_jobs_come_from_its_provenance(tmp_path):
     import pandas as pd
     import pytest
 
-    from replication.readme import config_of, jobs_of
+    from replication.docs.generate import config_of, jobs_of
 
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text("name: big\n")

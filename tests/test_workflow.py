@@ -17,7 +17,7 @@ from snakemake.utils import update_config
 
 from helpers import ROOT, TINY, checksums, copy_run, overlay, planned_jobs, set_key, snakemake
 from replication.config import validate
-from replication.config_docs import compare
+from replication.docs.config_keys import compare
 from replication.paper import FIGURES
 
 

@@ -1,8 +1,8 @@
 """The paper registry: each figure with the result it tests, the stages and scripts behind it,
 the claim functions and rows that decide it, and its caption's title.
 
-The figure rules (workflow/rules/figures.smk), the README's "From paper to pipeline" table and
-the captions' titles (workflow/report/F*.rst, checked by a test) all come from here.
+The figure rules (workflow/rules/figures.smk), the README's map from the paper to the pipeline
+and the captions' titles (workflow/report/F*.rst, checked by a test) all come from here.
 """
 
 from __future__ import annotations
@@ -71,16 +71,3 @@ def figure_of(claim_id: str) -> str:
     if len(owners) != 1:
         raise ValueError(f"claim {claim_id!r} matches the rows of {len(owners)} figures in the paper registry: {owners}")
     return owners[0]
-
-
-def pipeline_table() -> str:
-    """The README's "From paper to pipeline" table."""
-
-    def code(names):
-        return ", ".join(f"`{name}`" for name in names)
-
-    lines = ["| claim | paper | rule(s) | script(s) | figure | claim checks | claims rows |",
-             "|---|---|---|---|---|---|---|"]
-    lines += [f"| {f.claim} | {f.reference} | {code(f.stages)} | {code(f.scripts)} | {f.name} (`{f.script}.py`) | "
-              f"{code(f.claim_functions)} | {code(f.rows)} |" for f in FIGURES]
-    return "\n".join(lines)

@@ -1,16 +1,16 @@
-"""Refresh the README's results and performance sections from finished runs, so they are
-never typed by hand.
+"""The documentation's generated blocks, from finished runs and the registry, so that no number in
+them is ever typed by hand (``python -m replication.docs``, ``make docs``):
 
-    python -m replication.readme [results/current/default] [--benchmarks results/benchmarks]
+- README.md: the default run's summary line (from its stability.csv where `make stability` ran,
+  else its claims.csv) and the map from the paper's claims to rules (``replication.paper``);
+- docs/results.md: that run's claims table, and the figures it shows, copied into
+  workflow/report/images/;
+- docs/performance.md: the tables of `make bench`, where its CSV files exist;
+- docs/paper-config.md: a paper-config run's per-job table (wall time, CPU time, peak memory
+  against what the config's ``resources`` ask a cluster for) and, where it got that far, its
+  claims table.
 
-Rewrites the "From paper to pipeline" table from the paper registry (``replication.paper``), the
-table between the README's ``<!-- claims:start -->`` and ``<!-- claims:end -->`` markers from that run's stability.csv (the claims with their seed agreement, from
-`make stability`), or its claims.csv where there is none, copies the figures the README shows into
-workflow/report/images/, and, where `make bench` has written its CSV files, rewrites the
-block between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` from them. Where a run of the
-paper config (``--paper``) has left benchmark files, rewrites its per-job table (wall time, CPU
-time, peak memory against what the config's ``resources`` ask a cluster for) and, where it got that
-far, its claims table.
+Each block sits between ``<!-- name:start -->`` and ``<!-- name:end -->`` in its file.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .config import overlaid, validate
-from .dashboard import control_outcome, summary
-from .paper import pipeline_table
-from .stages import StageTable
+from ..config import overlaid, validate
+from ..dashboard import control_outcome, summary
+from ..paper import FIGURES
+from ..stages import StageTable
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
+SUMMARY_START, SUMMARY_END = "<!-- summary:start -->", "<!-- summary:end -->"
 BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
 PAPER_START, PAPER_END = "<!-- paper:start -->", "<!-- paper:end -->"
 RUN_START, RUN_END = "<!-- paper-run:start -->", "<!-- paper-run:end -->"
@@ -53,7 +54,7 @@ def claims_table(claims: pd.DataFrame) -> str:
 
 def _replace_block(text: str, start: str, end: str, body: str) -> str:
     if start not in text or end not in text:
-        raise SystemExit(f"the README has no {start} ... {end} block")
+        raise SystemExit(f"no {start} ... {end} block to fill")
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{start}\n{body}\n{end}{tail}"
@@ -156,37 +157,53 @@ def run_table(jobs: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def refresh(run: Path, readme: Path = ROOT / "README.md", images: Path = ROOT / "workflow" / "report" / "images",
-            benchmarks: Path | None = None, paper: Path | None = None, results: Path = ROOT / "results") -> None:
-    table = run / "stability.csv" if (run / "stability.csv").is_file() else run / "claims.csv"
-    text = _replace_block(readme.read_text(), START, END, claims_table(pd.read_csv(table)))
-    text = _replace_block(text, PAPER_START, PAPER_END, pipeline_table())
+def _fill(path: Path, blocks: dict[tuple[str, str], str]) -> None:
+    text = path.read_text()
+    for (start, end), body in blocks.items():
+        text = _replace_block(text, start, end, body)
+    path.write_text(text)
+
+
+def refresh(run: Path, root: Path = ROOT, benchmarks: Path | None = None, paper: Path | None = None,
+            results: Path = ROOT / "results") -> None:
+    """Fill every generated block under ``root`` from the default run ``run`` (a results/current/<name>/
+    view), `make bench`'s CSV files in ``benchmarks`` and the run of the overlay ``paper``."""
+    claims = pd.read_csv(run / "stability.csv" if (run / "stability.csv").is_file() else run / "claims.csv")
+    _fill(root / "README.md", {(SUMMARY_START, SUMMARY_END): summary(claims), (PAPER_START, PAPER_END): pipeline_map()})
+    _fill(root / "docs" / "results.md", {(START, END): claims_table(claims)})
     performance = benchmark_tables(benchmarks) if benchmarks is not None else None
     if performance is not None:
-        text = _replace_block(text, BENCH_START, BENCH_END, performance)
+        _fill(root / "docs" / "performance.md", {(BENCH_START, BENCH_END): performance})
     if paper is not None:
         config = config_of(paper)
         jobs = jobs_of(config, results)
-        if jobs["seconds"].notna().any():
-            text = _replace_block(text, RUN_START, RUN_END, run_table(jobs))
-        claims = results / "current" / config["name"] / "claims.csv"
-        if claims.is_file():
-            text = _replace_block(text, RUN_CLAIMS_START, RUN_CLAIMS_END, claims_table(pd.read_csv(claims)))
-    readme.write_text(text)
+        blocks = {(RUN_START, RUN_END): run_table(jobs)} if jobs["seconds"].notna().any() else {}
+        paper_claims = results / "current" / config["name"] / "claims.csv"
+        if paper_claims.is_file():
+            blocks[RUN_CLAIMS_START, RUN_CLAIMS_END] = claims_table(pd.read_csv(paper_claims))
+        _fill(root / "docs" / "paper-config.md", blocks)
+    images = root / "workflow" / "report" / "images"
     images.mkdir(parents=True, exist_ok=True)
     for name in SHOWN:
         shutil.copyfile(run / name, images / name)
 
+def pipeline_map() -> str:
+    """The README's map from the paper's claims to the rules, scripts and claim rows that test them."""
 
-def main() -> None:
+    def code(names):
+        return ", ".join(f"`{name}`" for name in names)
+
+    return "\n".join(f"- **{f.number}** {f.claim} ({f.reference}): rules {code(f.stages)}; claims {code(f.rows)} from "
+                     f"{code(f.claim_functions)}; figure `{f.name}` (`scripts/{f.script}.py`)" for f in FIGURES)
+
+
+
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", nargs="?", default="results/current/default", type=Path)
     parser.add_argument("--benchmarks", default="results/benchmarks", type=Path)
     parser.add_argument("--paper", default="config/paper.yaml", type=Path,
-                        help="the overlay whose run's jobs and claims the README shows")
-    args = parser.parse_args()
+                        help="the overlay whose run's jobs and claims docs/paper-config.md shows")
+    args = parser.parse_args(argv)
     refresh(args.run, benchmarks=args.benchmarks, paper=args.paper)
 
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,5 @@
 """config/README.md's key table, generated: each key's meaning and domain from the schema, its
-default, and the stages that read it from the stage table.
-
-    python -m replication.config_docs      # rewrite the table between its markers
+default, and the stages that read it from the stage table (``python -m replication.docs``).
 
 A stage reads a key when changing the key changes that stage's parameters; a change then
 reruns those stages and everything downstream of them (content keys include upstream keys).
@@ -15,10 +13,10 @@ from pathlib import Path
 
 import yaml
 
-from .config import validate
-from .stages import StageTable
+from ..config import validate
+from ..stages import StageTable
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 README = ROOT / "config" / "README.md"
 START, END = "<!-- keys:start -->", "<!-- keys:end -->"
@@ -188,7 +186,3 @@ def refresh(readme: Path = README) -> None:
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     readme.write_text(f"{head}{START}\n{key_table()}\n{END}{tail}")
-
-
-if __name__ == "__main__":
-    refresh()
