@@ -20,14 +20,13 @@ from adam_ode.schedule import polynomial_schedule
 from adam_ode.vector_field.estimate import gauss_newton_zero
 from replication.estimators import common_random_numbers
 from replication.problems import erm_problem
-from replication.store import Stage, save_table, seed_for
+from replication.store import Stage, run_stage, save_table, seed_for
 
-torch.set_num_threads(snakemake.threads)
-stage = Stage(snakemake.params.stage, snakemake.log[0])
-p = stage.params
+COLUMNS = ["network", "pilot", "alpha", "beta", "batch_size", "distance", "level", "relative_residual", "found",
+           "evaluations"]
 
 
-def pilot_minima(problem, name: str) -> list[np.ndarray]:
+def pilot_minima(p: dict, problem, name: str) -> list[np.ndarray]:
     """Adam runs with the train stage's settings from the pilot's seeds, polished as the minima
     stage polishes; the points that reach the minimum set."""
     t, runs = p["train"], p["runs"]
@@ -43,26 +42,36 @@ def pilot_minima(problem, name: str) -> list[np.ndarray]:
     return [m.theta for m in polished if m.converged]
 
 
-rows = []
-for name, net in p["networks"].items():
-    problem = erm_problem(stage.input("data", "dataset.npz"), net)
+
+def zero_rows(stage: Stage, name: str, problem, pilot: int, theta: np.ndarray) -> list[dict]:
+    """At one pilot minimum, per setting (alpha, beta, M): the zero of f that Gauss-Newton finds from
+    it, its distance from the minimum set and its F - inf F."""
+    p, rows = stage.params, []
     residuals, jacobian = problem.numpy_residuals()
-    minima = pilot_minima(problem, name)
-    stage.log(f"network {name}: {len(minima)} pilot minima on the minimum set")
-    for pilot, theta in enumerate(minima):
-        for s in p["settings"]:
-            alpha, beta, m = s["alpha"], s["beta"], s["batch_size"]
-            field = common_random_numbers(p, problem, m, "control_zeros", name, alpha, beta, m,
-                                          momenta={"alpha": alpha, "beta": beta})
-            zero = gauss_newton_zero(field, field.jacobian, theta, p["max_evaluations"])
-            r = residuals(zero.theta)
-            rows.append({"network": name, "pilot": pilot, "alpha": alpha, "beta": beta, "batch_size": m,
-                         "distance": distance_to_zero_set(residuals, jacobian, zero.theta), "level": float(r @ r),
-                         "relative_residual": zero.relative_residual,
-                         "found": zero.relative_residual <= p["residual_tol"], "evaluations": zero.evaluations})
-            stage.log(f"pilot {pilot}, alpha={alpha:g}, beta={beta:g}, M={m}: distance {rows[-1]['distance']:.3g}, "
-                      f"F - inf F {rows[-1]['level']:.3g}, |f| down to {zero.relative_residual:.2g} of its value on Z")
-save_table(stage.output("zeros.csv"), pd.DataFrame(rows, columns=["network", "pilot", "alpha", "beta", "batch_size",
-                                                                  "distance", "level", "relative_residual", "found",
-                                                                  "evaluations"]))
-stage.finish()
+    for s in p["settings"]:
+        alpha, beta, m = s["alpha"], s["beta"], s["batch_size"]
+        field = common_random_numbers(p, problem, m, "control_zeros", name, alpha, beta, m,
+                                      momenta={"alpha": alpha, "beta": beta})
+        zero = gauss_newton_zero(field, field.jacobian, theta, p["max_evaluations"])
+        r = residuals(zero.theta)
+        rows.append({"network": name, "pilot": pilot, "alpha": alpha, "beta": beta, "batch_size": m,
+                     "distance": distance_to_zero_set(residuals, jacobian, zero.theta), "level": float(r @ r),
+                     "relative_residual": zero.relative_residual,
+                     "found": zero.relative_residual <= p["residual_tol"], "evaluations": zero.evaluations})
+        stage.log(f"pilot {pilot}, alpha={alpha:g}, beta={beta:g}, M={m}: distance {rows[-1]['distance']:.3g}, "
+                  f"F - inf F {rows[-1]['level']:.3g}, |f| down to {zero.relative_residual:.2g} of its value on Z")
+    return rows
+
+
+def main(stage: Stage) -> None:
+    rows = []
+    for name, net in stage.params["networks"].items():
+        problem = erm_problem(stage.input("data", "dataset.npz"), net)
+        minima = pilot_minima(stage.params, problem, name)
+        stage.log(f"network {name}: {len(minima)} pilot minima on the minimum set")
+        rows += [row for pilot, theta in enumerate(minima) for row in zero_rows(stage, name, problem, pilot, theta)]
+    save_table(stage.output("zeros.csv"), pd.DataFrame(rows, columns=COLUMNS))
+
+
+if __name__ == "__main__":
+    run_stage(main, snakemake)  # noqa: F821 (Snakemake's script global)

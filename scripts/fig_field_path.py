@@ -10,30 +10,25 @@ import seaborn as sns
 
 from replication.figures import apply_style, log_axes, save_figure
 from replication.stats import extrapolate_to_zero, mean_of
-from replication.store import Stage
+from replication.store import Stage, run_stage
 
-stage = Stage(snakemake.params.stage, snakemake.log[0])
-p = stage.params
-apply_style(p)
-table = pd.read_csv(stage.input("field", "field_path.csv"))
-table = table[table["step"] > 0]
-positions = pd.read_csv(stage.input("gamma_limit", "positions.csv"))
-long = table.melt(id_vars=["network", "run", "time"], value_vars=["grad_norm", "field_norm"],
-                  var_name="quantity", value_name="norm")
-long["quantity"] = long["quantity"].map({"grad_norm": r"$|\nabla F(\Theta_n)|$", "field_norm": r"$|f(\Theta_n)|$ (MC)"})
-networks, points = list(table["network"].unique()), sorted(positions["point"].unique())
-columns = max(len(networks), len(points))
-fig, axes = plt.subplots(2, columns, figsize=(4.2 * columns, 7.0), squeeze=False)
-for ax, name in zip(axes[0], networks):
-    sns.lineplot(long[long["network"] == name], x="time", y="norm", hue="quantity", estimator="median",
-                 errorbar=("pi", 50), ax=ax)
-    mc = table[table["network"] == name].groupby("time")["field_norm_se"].median()
+def norms_panel(ax, table: pd.DataFrame, name: str) -> None:
+    """|grad F| and |f| along training for one network, with the Monte Carlo error of |f|."""
+    long = table.melt(id_vars=["network", "run", "time"], value_vars=["grad_norm", "field_norm"],
+                      var_name="quantity", value_name="norm")
+    long["quantity"] = long["quantity"].map({"grad_norm": r"$|\nabla F(\Theta_n)|$",
+                                             "field_norm": r"$|f(\Theta_n)|$ (MC)"})
+    sns.lineplot(long, x="time", y="norm", hue="quantity", estimator="median", errorbar=("pi", 50), ax=ax)
+    mc = table.groupby("time")["field_norm_se"].median()
     ax.plot(mc.index, mc.values, color="0.5", linewidth=0.8, linestyle=":", label="MC standard error of $|f|$")
     log_axes(ax)
     ax.set(title=f"network: {name}", xlabel="training time $t$", ylabel="norm")
     ax.legend(fontsize="small")
-for ax, point in zip(axes[1], points):
-    sub = positions[positions["point"] == point]
+
+
+def limit_panel(ax, sub: pd.DataFrame, point: int) -> None:
+    """At one critical point: Adam's stationary mean against gamma with its extrapolation to 0, the
+    same without noise, the zero of f and the critical point."""
     adam = sub[sub["kind"] == "adam"].groupby("gamma")["position"]
     means = [mean_of(values) for _, values in adam]
     gammas = np.array(list(adam.groups))
@@ -53,7 +48,24 @@ for ax, point in zip(axes[1], points):
     ax.set(title=f"critical point {point}", xlabel=r"constant step size $\gamma$",
            ylabel="position: critical point (0) to zero of $f$ (1)")
     ax.legend(fontsize="x-small")
-for ax in [*axes[0, len(networks):], *axes[1, len(points):]]:
-    ax.set_axis_off()
-save_figure(fig, stage.output("F3_field_path.pdf"), stage.output("F3_field_path.png"), p["dpi"])
-stage.finish()
+
+
+def main(stage: Stage) -> None:
+    apply_style(stage.params)
+    table = pd.read_csv(stage.input("field", "field_path.csv"))
+    table = table[table["step"] > 0]
+    positions = pd.read_csv(stage.input("gamma_limit", "positions.csv"))
+    networks, points = list(table["network"].unique()), sorted(positions["point"].unique())
+    columns = max(len(networks), len(points))
+    fig, axes = plt.subplots(2, columns, figsize=(4.2 * columns, 7.0), squeeze=False)
+    for ax, name in zip(axes[0], networks):
+        norms_panel(ax, table[table["network"] == name], name)
+    for ax, point in zip(axes[1], points):
+        limit_panel(ax, positions[positions["point"] == point], point)
+    for ax in [*axes[0, len(networks):], *axes[1, len(points):]]:
+        ax.set_axis_off()
+    save_figure(fig, stage.output("F3_field_path.pdf"), stage.output("F3_field_path.png"), stage.params["dpi"])
+
+
+if __name__ == "__main__":
+    run_stage(main, snakemake)  # noqa: F821 (Snakemake's script global)

@@ -10,7 +10,7 @@ import pandas as pd
 from replication.figures import apply_style, log_axes, save_figure
 from replication.rates import constant_in_u, local_slopes
 from replication.stats import mean_of
-from replication.store import Stage
+from replication.store import Stage, run_stage
 
 
 def errorbars(ax, table: pd.DataFrame, x: str, y: str, label: str, **style) -> None:
@@ -84,8 +84,7 @@ def main(stage: Stage) -> None:
     handles = {label: h for ax in axes.flat for h, label in zip(*ax.get_legend_handles_labels())}
     axes[1, 2].legend(handles.values(), handles.keys(), fontsize="x-small", loc="center")
     save_figure(fig, stage.output("F7_rates.pdf"), stage.output("F7_rates.png"), stage.params["dpi"])
-    stage.finish()
 
 
 if __name__ == "__main__":
-    main(Stage(snakemake.params.stage, snakemake.log[0]))  # noqa: F821 (Snakemake's script global)
+    run_stage(main, snakemake)  # noqa: F821 (Snakemake's script global)

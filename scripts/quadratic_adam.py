@@ -6,30 +6,32 @@ import pandas as pd
 import torch
 
 from adam_ode.adam import AdamHyper, run_adam
-from adam_ode.schedule import polynomial_schedule
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
-from replication.store import Stage, save_table, seed_for
+from adam_ode.schedule import polynomial_schedule
+from replication.store import Stage, run_stage, save_table, seed_for
 
-torch.set_num_threads(snakemake.threads)
-stage = Stage(snakemake.params.stage, snakemake.log[0])
-p = stage.params
-a = p["adam"]
-schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
-window_start = int((1 - p["final_window"]) * p["steps"])
-rows = []
-for index, spec in enumerate(p["laws"]):
-    law = NoiseLaw(**spec)
-    problem = StochasticQuadratic(law, 1)
+
+def main(stage: Stage) -> None:
+    p, a = stage.params, stage.params["adam"]
+    schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
+    window_start = int((1 - p["final_window"]) * p["steps"])
     betas = np.repeat(p["betas"], p["adam_seeds"])  # every beta's runs advance in one batch
-    rng = np.random.default_rng(seed_for(p["seed"], "quadratic_adam", index))
-    theta_0 = torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
-    path = run_adam(theta_0, problem.stochastic_gradient(rng), schedule, AdamHyper(a["alpha"], betas, a["eps"]),
-                    p["steps"], record_steps=[p["steps"]], average_from=window_start)
-    limits = path.average[:, 0].numpy()
-    for run, (beta, limit) in enumerate(zip(betas, limits)):
-        rows.append({"law": index, "law_name": law.name, "symmetric": law.symmetric, "mean": law.mean,
-                     "beta": float(beta), "run": run, "limit": float(limit),
-                     "diverged": bool(path.diverged_at[run] >= 0)})
-    stage.log(f"law {law.name}: mean limits {dict(zip(p['betas'], limits.reshape(len(p['betas']), -1).mean(axis=1).round(4)))}")
-save_table(stage.output("limits.csv"), pd.DataFrame(rows))
-stage.finish()
+    rows = []
+    for index, spec in enumerate(p["laws"]):
+        law = NoiseLaw(**spec)
+        rng = np.random.default_rng(seed_for(p["seed"], "quadratic_adam", index))
+        theta_0 = torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
+        path = run_adam(theta_0, StochasticQuadratic(law, 1).stochastic_gradient(rng), schedule,
+                        AdamHyper(a["alpha"], betas, a["eps"]), p["steps"], record_steps=[p["steps"]],
+                        average_from=window_start)
+        limits = path.average[:, 0].numpy()
+        rows += [{"law": index, "law_name": law.name, "symmetric": law.symmetric, "mean": law.mean,
+                  "beta": float(beta), "run": run, "limit": float(limit), "diverged": bool(path.diverged_at[run] >= 0)}
+                 for run, (beta, limit) in enumerate(zip(betas, limits))]
+        stage.log(f"law {law.name}: mean limits "
+                  f"{dict(zip(p['betas'], limits.reshape(len(p['betas']), -1).mean(axis=1).round(4)))}")
+    save_table(stage.output("limits.csv"), pd.DataFrame(rows))
+
+
+if __name__ == "__main__":
+    run_stage(main, snakemake)  # noqa: F821 (Snakemake's script global)

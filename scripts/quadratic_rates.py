@@ -19,7 +19,7 @@ from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.schedule import constant_schedule
 from replication.quadratic_fields import shift_table
-from replication.store import Stage, save_table, seed_for
+from replication.store import Stage, run_stage, save_table, seed_for
 
 
 def stationary_spreads(stage: Stage, law: NoiseLaw) -> list[dict]:
@@ -52,9 +52,7 @@ def main(stage: Stage) -> None:
     shifts = shift_table(stage.params, laws, stage.log)
     save_table(stage.output("rates.csv"), pd.concat([shifts, pd.DataFrame(stationary_spreads(stage, laws[0]))],
                                                     ignore_index=True))
-    stage.finish()
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(snakemake.threads)  # noqa: F821 (Snakemake's script global)
-    main(Stage(snakemake.params.stage, snakemake.log[0]))  # noqa: F821
+    run_stage(main, snakemake)  # noqa: F821 (Snakemake's script global)

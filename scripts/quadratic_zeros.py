@@ -2,17 +2,13 @@
 law and beta, once per independent common-random-numbers field (their spread is the error bar;
 ``replication.quadratic_fields.zero_table``)."""
 
-import torch
-
 from replication.quadratic_fields import zero_table
-from replication.store import Stage, save_table
+from replication.store import Stage, run_stage, save_table
 
 
 def main(stage: Stage) -> None:
     save_table(stage.output("zeros.csv"), zero_table(stage.params, stage.log))
-    stage.finish()
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(snakemake.threads)  # noqa: F821 (Snakemake's script global)
-    main(Stage(snakemake.params.stage, snakemake.log[0]))  # noqa: F821
+    run_stage(main, snakemake)  # noqa: F821 (Snakemake's script global)

@@ -88,8 +88,7 @@ print(digest.hexdigest())
 
 def test_polish_gives_the_same_bits_in_every_process():
     """The critical points of underparametrized nets (gamma_limit's) come out bit for bit the same
-    in fresh processes. With MINPACK's Levenberg-Marquardt (scipy 1.17) about one process in 4 to 15
-    got other bits on such problems: its iterates depend on more than the residuals."""
+    in fresh processes (why the polish is not MINPACK's Levenberg-Marquardt: ``polish_minimum``)."""
     def run(_):
         return subprocess.run([sys.executable, "-c", POLISH_IN_A_FRESH_PROCESS], capture_output=True, text=True,
                               check=True).stdout

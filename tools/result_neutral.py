@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 
 
-def stage_dirs(results: Path) -> dict[str, Path]:
-    """identity -> the directory of that stage instance, where an instance's identity is its stage,
-    its parameters and the identities of the instances it reads (its key without the code)."""
+def stage_dirs(results: Path) -> dict[str, list[Path]]:
+    """identity -> the directories of that stage instance, where an instance's identity is its stage,
+    its parameters and the identities of the instances it reads (its key without the code): a
+    results directory that has seen several versions of a stage's code holds several."""
     records = {p.parent.name: json.loads(p.read_text()) for p in results.glob("*/*/provenance.json")}
     identities: dict[str, str] = {}
 
@@ -28,7 +29,10 @@ def stage_dirs(results: Path) -> dict[str, Path]:
             identities[key] = json.dumps([record["stage"], record["params"], upstream], sort_keys=True)
         return identities[key]
 
-    return {identity(key): results / record["stage"] / key for key, record in records.items()}
+    found: dict[str, list[Path]] = {}
+    for key, record in sorted(records.items()):
+        found.setdefault(identity(key), []).append(results / record["stage"] / key)
+    return found
 
 
 def differing_files(old: Path, new: Path) -> list[str]:
@@ -46,16 +50,17 @@ def main(argv=None) -> int:
     old, new = stage_dirs(args.old), stage_dirs(args.new)
     failures = 0
     for identity in sorted(old.keys() | new.keys()):
-        a, b = old.get(identity), new.get(identity)
+        a, b = old.get(identity, []), new.get(identity, [])
         stage = json.loads(identity)[0]
-        if a is None or b is None:
+        if not a or not b:
             failures += 1
-            print(f"{stage}: only in {'new' if a is None else 'old'} ({(a or b).name})")
+            print(f"{stage}: only in {'new' if not a else 'old'} ({', '.join(d.name for d in a or b)})")
             continue
-        diff = differing_files(a, b)
+        # The closest pair: where either side holds several versions, one of them may match.
+        diff, x, y = min((differing_files(x, y), x, y) for x in a for y in b)
         failures += bool(diff)
-        same_key = "same key" if a.name == b.name else f"key {a.name} -> {b.name}"
-        print(f"{stage}: {'DIFFERS in ' + ', '.join(diff) if diff else 'identical'} ({same_key})")
+        keys = "same key" if x.name == y.name else f"key {x.name} -> {y.name}"
+        print(f"{stage}: {'DIFFERS in ' + ', '.join(diff) if diff else 'identical'} ({keys})")
     print(f"{len(old.keys() | new.keys())} stage directories, {failures} not identical")
     return int(failures > 0)
 

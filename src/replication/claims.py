@@ -16,14 +16,17 @@ shown, never counted as evidence. ``with_error_control`` adjusts the p-values pe
 
 from __future__ import annotations
 
+import fnmatch
 import math
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from .neighbourhood import lyapunov_radius, threshold_batch_size
 from .dashboard import family_of
-from .paper import figure_of
+from .neighbourhood import capture_tolerance, lyapunov_radius, threshold_batch_size
+from .paper import BY_NAME
 from .rates import constant_in_batch_size, constant_in_u, slope_in_batch_size, upper_half
 from .stats import Verdict, below_zero, beyond, equivalent, every_case, extrapolate_to_zero, holm, in_band, mean_of, nonzero
 from .verdicts import CONTRADICTED, INCONCLUSIVE, SUPPORTED
@@ -36,6 +39,7 @@ ERROR_RATE = 0.05
 
 CONFLICTING = ("the data: the last two inputs repeat the first with labels y_0, y_0 + delta, so the network cannot "
                "interpolate and the mini-batch noise does not vanish on the minimum set")
+_COROLLARY_1_10 = {"reference": "Corollary 1.10"}
 UNDERPARAMETRIZED = "the network: underparametrized (d < N), so the centre is a critical point with F > inf F"
 
 
@@ -43,6 +47,92 @@ def network_controls(networks: dict) -> dict[str, str | None]:
     """Network name -> the ingredient it changes against an interpolating network (None for one)."""
     return {name: CONFLICTING if net.get("data", "clean") == "conflicting" else
             (None if net["overparametrized"] else UNDERPARAMETRIZED) for name, net in networks.items()}
+
+
+class ClaimInputs:
+    """What the claim checks read in the claims stage: its upstream tables by "name/file"
+    ("name_*/file" joins the tables of every network's instance), each read once, and its
+    parameters. ``restricted_to`` gives a check the view of the tables it declares."""
+
+    def __init__(self, stage, reads: tuple[str, ...] = (), tables: dict | None = None):
+        self._stage, self._reads, self._tables = stage, reads, {} if tables is None else tables
+        self.params = stage.params
+        self.claims = stage.params["claims"]  # the config's claims section
+        self.controls = network_controls(stage.params["networks"])
+
+    def restricted_to(self, reads: tuple[str, ...]) -> "ClaimInputs":
+        return ClaimInputs(self._stage, reads, self._tables)
+
+    def __call__(self, path: str) -> pd.DataFrame:
+        if path not in self._reads:
+            raise KeyError(f"a claim check reads {path}, which its registry entry does not declare: {self._reads}")
+        if path not in self._tables:
+            name, file = path.split("/")
+            self._tables[path] = (self._stage.tables(name.removesuffix("_*"), file) if name.endswith("_*")
+                                  else pd.read_csv(self._stage.input(name, file)))
+        return self._tables[path].copy()
+
+    def optional(self, path: str) -> pd.DataFrame | None:
+        """The table, or None where the config has no such stage (the pilot without conflicting data)."""
+        return self(path) if path.split("/")[0] in self._stage.upstream else None
+
+    def overparametrized(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The rows of the networks whose minimum set is sampled (F4-F6: claims and their controls)."""
+        networks = [name for name, net in self.params["networks"].items() if net["overparametrized"]]
+        return table[table["network"].isin(networks)]
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """A claim function as the claims stage runs it: the figure its rows belong to, the patterns of
+    their ids, the stage inputs it reads and its arguments from them."""
+    function: Callable[..., list[dict]]
+    figure: str
+    rows: tuple[str, ...]
+    reads: tuple[str, ...]
+    arguments: Callable[[ClaimInputs], dict]
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+    def rows_of(self, inputs: ClaimInputs) -> list[dict]:
+        rows = self.function(**self.arguments(inputs.restricted_to(self.reads)))
+        stray = [row["id"] for row in rows if not any(fnmatch.fnmatchcase(row["id"], p) for p in self.rows)]
+        if stray:
+            raise ValueError(f"{self.name} made rows outside its registered patterns {self.rows}: {stray}")
+        return rows
+
+
+# Every claim check in the order of its rows in claims.csv (the order of registration).
+CHECKS: list[ClaimCheck] = []
+
+
+def claim_check(figure: str, rows: tuple[str, ...], reads: tuple[str, ...], arguments: Callable[[ClaimInputs], dict]):
+    """Register the decorated claim function as a ClaimCheck; a function run on two inputs is
+    decorated twice (the lower decorator's check runs first)."""
+    if figure not in BY_NAME:
+        raise ValueError(f"claim check for {figure!r}, which is not a figure of the paper registry")
+
+    def register(function):
+        CHECKS.append(ClaimCheck(function, figure, tuple(rows), tuple(reads), arguments))
+        return function
+    return register
+
+
+def figure_of(claim_id: str) -> str:
+    """The figure whose claim checks' row patterns match ``claim_id`` (exactly one must)."""
+    owners = sorted({check.figure for check in CHECKS
+                     if any(fnmatch.fnmatchcase(claim_id, pattern) for pattern in check.rows)})
+    if len(owners) != 1:
+        raise ValueError(f"claim {claim_id!r} matches the rows of {len(owners)} figures in the claim registry: {owners}")
+    return owners[0]
+
+
+def claim_rows(stage) -> list[dict]:
+    """Every registered check's rows from the claims stage's inputs (``store.Stage``)."""
+    inputs = ClaimInputs(stage)
+    return [row for check in CHECKS for row in check.rows_of(inputs)]
 
 
 FLOW_CONTROLS = {
@@ -115,6 +205,8 @@ def _closest_rows(stem: str, network: str, table: pd.DataFrame, replicate: str, 
     return rows
 
 
+@claim_check("F1_flow", ("F1.follows.*", "F1.closest.*"), ("quadratic_flow/deviation.csv",),
+             lambda t: {"deviation": t("quadratic_flow/deviation.csv"), "margin": t.claims["slope_margin"]})
 def flow_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
     """Theorem 1.5 / Corollary 1.9 (F1) along training with decaying steps: D(n, T) of the Adam
     flow falls with t_n (log-log slope below -margin) and at the last start lies below the other
@@ -132,6 +224,12 @@ def flow_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
     return rows
 
 
+# On the quadratic the flows have different limits, so D along training decides (flow_claims); on the
+# networks every flow ends on the minimum set, so only the step-size sweep from far starts does.
+@claim_check("F1_flow", ("F1.step_size.*", "F1.closest_small_step.*"), ("flow_*/deviation.csv",),
+             lambda t: {"deviation": t("flow_*/deviation.csv"), "margin": t.claims["slope_margin"]})
+@claim_check("F1_flow", ("F1.step_size.*", "F1.closest_small_step.*"), ("quadratic_flow/deviation.csv",),
+             lambda t: {"deviation": t("quadratic_flow/deviation.csv"), "margin": t.claims["slope_margin"]})
 def step_size_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
     """Theorem 1.5 (F1) over a window of training time T: D of the Adam flow shrinks with the step
     size (log-log slope above margin); at the smallest step size Adam is closer to the Adam flow
@@ -151,6 +249,9 @@ def step_size_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
     return rows
 
 
+@claim_check("F2_zeros", ("F2.*",), ("zeros/zeros.csv", "adam/limits.csv"),
+             lambda t: {"zeros": t("zeros/zeros.csv"), "limits": t("adam/limits.csv"),
+                        "kappa": t.claims["equivalence_margin"]})
 def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float) -> list[dict]:
     """Corollary 1.10 on the 1-D stochastic quadratic (F2), per law and beta.
 
@@ -164,70 +265,94 @@ def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float) ->
     symmetric law, whose zero is E[X] by symmetry, within kappa times the smallest leading-order
     shift of a skewed law at that beta, in units of each law's scale.
     """
-    rows = []
     limits = limits[~limits["diverged"]]
     zero = {key: mean_of(g["zero"]) for key, g in zeros.groupby(["law", "mirrored", "beta"])}
     leading = zeros.groupby(["law", "mirrored", "beta"])["leading_shift"].first()
     laws = zeros.drop_duplicates("law").set_index("law")
     skewed = laws.index[~laws["symmetric"]]
-    fields = {"reference": "Corollary 1.10"}
-
-    def skew(law) -> str:
-        return f"{law['law_name']} (gamma_1 sigma = {law['skewness'] * law['scale']:.3g})"
-
+    rows = []
     for (index, beta), group in limits.groupby(["law", "beta"]):
         law = laws.loc[index]
         tag = f"{law['law_name']}[{index}].beta={beta:g}"
         shift = zero[index, False, beta].shifted(law["mean"])
         if law["symmetric"]:
             relative = min((abs(leading[s, False, beta]) / laws.loc[s, "scale"] for s in skewed), default=math.nan)
-            delta = kappa * relative * law["scale"]
-            rows.append(_row(
-                f"F2.zero_is_mean.{tag}", "sanity", equivalent(shift, delta), shift.value, shift.n,
-                f"90% interval inside +-{delta:.3g} (= {kappa:g} x the smallest leading-order skewed shift / scale, "
-                "x scale)",
-                statement=f"for symmetric {law['law_name']} noise the zero of f is E[X], as symmetry forces "
-                          f"(beta={beta:g})",
-                statistic="zero of f - E[X], mean over independent fields", **fields))
+            rows.append(_symmetric_zero_row(tag, law, beta, shift, kappa, relative))
             continue
-        side = -int(np.sign(law["skewness"]))
-        where, other = ("below", "above") if side < 0 else ("above", "below")
-        mirrored = zero[index, True, beta].shifted(law["mean"])
-        rows += [
-            _row(f"F2.zero_shift.{tag}", "difference", beyond(shift, 0.0, side), shift.value, shift.n,
-                 f"{'>' if side > 0 else '<'} 0 (95% t interval)",
-                 statement=f"the zero of f lies {where} E[X], the side opposite to the skew of {law['law_name']} noise "
-                           f"(beta={beta:g})", statistic="zero of f - E[X], mean over independent fields", **fields),
-            _row(f"F2.zero_shift.{tag}.mirrored", "sanity", beyond(mirrored, 0.0, -side), mirrored.value, mirrored.n,
-                 f"{'>' if side < 0 else '<'} 0 (95% t interval)",
-                 statement=f"{law['law_name']} noise mirrored about E[X] (independent random numbers): the zero of f "
-                           f"lies {other} E[X], as f_mirrored(mu + d) = -f(mu - d) forces (beta={beta:g})",
-                 statistic="zero of f - E[X], mean over independent fields (mirrored law)", **fields)]
+        rows += _skewed_zero_rows(tag, law, beta, shift, zero[index, True, beta].shifted(law["mean"]))
         if index != skewed[0]:
             first = laws.loc[skewed[0]]
-            gap = shift - zero[skewed[0], False, beta].shifted(first["mean"])
-            margin = kappa * abs(leading[skewed[0], False, beta])
-            rows.append(_row(
-                f"F2.zero_shift.{tag}.against_{first['law_name']}", "equivalence", equivalent(gap, margin), gap.value,
-                gap.n, f"90% interval inside +-{margin:.3g} (= {kappa:g} |leading-order zero shift of "
-                       f"{first['law_name']}|)", f"the noise law: {skew(law)} instead of {skew(first)}",
-                fails_if="the zero shift were the same for every skewed law, not set by its gamma_1 sigma: then the "
-                         "two laws' shifts would agree",
-                statement=f"{law['law_name']} noise shifts the zero of f as {first['law_name']} noise does "
-                          f"(beta={beta:g})",
-                statistic=f"zero shift of {law['law_name']} - zero shift of {first['law_name']} (Welch: both errors)",
-                **fields))
-        limit = mean_of(group["limit"])
-        gap, delta = limit - zero[index, False, beta], kappa * abs(leading[index, False, beta])
-        rows.append(_row(
-            f"F2.limit_is_zero.{tag}", "equivalence", equivalent(gap, delta, rival=limit.shifted(law["mean"])), gap.value,
-            limit.n, f"90% interval inside +-{delta:.3g} (= {kappa:g} |leading-order zero shift|) and 'limit = E[X]' "
-                     "rejected",
-            statement=f"Adam's limit is the zero of f, not E[X] ({law['law_name']} noise, beta={beta:g})",
-            statistic="Adam limit - zero of f (Welch: both errors)", **fields))
+            rows.append(_second_law_row(tag, law, first, beta, shift - zero[skewed[0], False, beta].shifted(first["mean"]),
+                                        kappa, abs(leading[skewed[0], False, beta])))
+        rows.append(_limit_row(tag, law, beta, mean_of(group["limit"]), zero[index, False, beta], kappa,
+                               abs(leading[index, False, beta])))
     return rows
 
 
+def _symmetric_zero_row(tag: str, law: pd.Series, beta: float, shift, kappa: float, relative: float) -> dict:
+    """Sanity: a symmetric law's zero of f is E[X], within kappa times the smallest leading-order
+    shift of a skewed law at that beta (``relative``, in units of each law's scale)."""
+    delta = kappa * relative * law["scale"]
+    return _row(
+        f"F2.zero_is_mean.{tag}", "sanity", equivalent(shift, delta), shift.value, shift.n,
+        f"90% interval inside +-{delta:.3g} (= {kappa:g} x the smallest leading-order skewed shift / scale, "
+        "x scale)",
+        statement=f"for symmetric {law['law_name']} noise the zero of f is E[X], as symmetry forces "
+                  f"(beta={beta:g})",
+        statistic="zero of f - E[X], mean over independent fields", **_COROLLARY_1_10)
+
+
+def _skewed_zero_rows(tag: str, law: pd.Series, beta: float, shift, mirrored) -> list[dict]:
+    """The zero of f lies on the side of E[X] opposite to the skew; the mirrored law's on the other
+    (a sanity row: f_mirrored(mu + d) = -f(mu - d))."""
+    side = -int(np.sign(law["skewness"]))
+    where, other = ("below", "above") if side < 0 else ("above", "below")
+    return [
+        _row(f"F2.zero_shift.{tag}", "difference", beyond(shift, 0.0, side), shift.value, shift.n,
+             f"{'>' if side > 0 else '<'} 0 (95% t interval)",
+             statement=f"the zero of f lies {where} E[X], the side opposite to the skew of {law['law_name']} noise "
+                       f"(beta={beta:g})", statistic="zero of f - E[X], mean over independent fields", **_COROLLARY_1_10),
+        _row(f"F2.zero_shift.{tag}.mirrored", "sanity", beyond(mirrored, 0.0, -side), mirrored.value, mirrored.n,
+             f"{'>' if side < 0 else '<'} 0 (95% t interval)",
+             statement=f"{law['law_name']} noise mirrored about E[X] (independent random numbers): the zero of f "
+                       f"lies {other} E[X], as f_mirrored(mu + d) = -f(mu - d) forces (beta={beta:g})",
+             statistic="zero of f - E[X], mean over independent fields (mirrored law)", **_COROLLARY_1_10)]
+
+
+def _second_law_row(tag: str, law: pd.Series, first: pd.Series, beta: float, gap, kappa: float,
+                    first_leading: float) -> dict:
+    """Control: a second skewed law's shift judged equal to the first law's, within kappa times the
+    first law's leading-order shift (another gamma_1 sigma, another shift)."""
+    def skew(law) -> str:
+        return f"{law['law_name']} (gamma_1 sigma = {law['skewness'] * law['scale']:.3g})"
+
+    margin = kappa * first_leading
+    return _row(
+        f"F2.zero_shift.{tag}.against_{first['law_name']}", "equivalence", equivalent(gap, margin), gap.value,
+        gap.n, f"90% interval inside +-{margin:.3g} (= {kappa:g} |leading-order zero shift of "
+               f"{first['law_name']}|)", f"the noise law: {skew(law)} instead of {skew(first)}",
+        fails_if="the zero shift were the same for every skewed law, not set by its gamma_1 sigma: then the "
+                 "two laws' shifts would agree",
+        statement=f"{law['law_name']} noise shifts the zero of f as {first['law_name']} noise does "
+                  f"(beta={beta:g})",
+        statistic=f"zero shift of {law['law_name']} - zero shift of {first['law_name']} (Welch: both errors)",
+        **_COROLLARY_1_10)
+
+
+def _limit_row(tag: str, law: pd.Series, beta: float, limit, zero, kappa: float, leading: float) -> dict:
+    """Adam's limit is the zero of f within kappa |delta_1|, and the rival "the limit is E[X]" is rejected."""
+    gap, delta = limit - zero, kappa * leading
+    return _row(
+        f"F2.limit_is_zero.{tag}", "equivalence", equivalent(gap, delta, rival=limit.shifted(law["mean"])), gap.value,
+        limit.n, f"90% interval inside +-{delta:.3g} (= {kappa:g} |leading-order zero shift|) and 'limit = E[X]' "
+                 "rejected",
+        statement=f"Adam's limit is the zero of f, not E[X] ({law['law_name']} noise, beta={beta:g})",
+        statistic="Adam limit - zero of f (Welch: both errors)", **_COROLLARY_1_10)
+
+
+@claim_check("F3_field_path", ("F3.*",), ("gamma_limit/positions.csv",),
+             lambda t: {"positions": t("gamma_limit/positions.csv"), "network": t.params["gamma_limit_network"],
+                        "kappa": t.claims["equivalence_margin"]})
 def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[dict]:
     """Corollary 1.10 in ERM (F3) at each critical point of the ``gamma_limit`` stage, in function
     space, on the line from the critical point (position 0) to the zero of the first field (1):
@@ -244,62 +369,72 @@ def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[di
       (expected: supported).
     """
     rows = []
-    fields = {"reference": "Corollary 1.10"}
     for point, table in positions.groupby("point"):
         tag = f"{network}.point={point}"
-        zeros = table[(table["kind"] == "zero") & (table["run"] > 0)]["position"]
-        b = mean_of(zeros)
-        adam = table[table["kind"] == "adam"].groupby("gamma")["position"]
-        fit = extrapolate_to_zero(list(adam.groups), [mean_of(values) for _, values in adam])
-        gap, delta = fit.intercept - b, kappa
-        model = "a + b gamma" + (" + c gamma^2 (the line's lack of fit: p = %.2g)" % fit.lack_of_fit_p
-                                 if fit.degree == 2 else "")
-        rows += [
-            _row(f"F3.limit_is_zero.{tag}", "equivalence", equivalent(gap, delta, rival=fit.intercept), gap.value,
-                 int(adam.size().min()), f"90% interval inside +-{delta:.3g} (= {kappa:g} x the pilot field's "
-                 "zero - critical point) and 'limit = critical point' rejected",
-                 statement=f"{network} network, critical point {point}: Adam's gamma -> 0 limit is the zero of f, not "
-                           "the critical point of F",
-                 statistic=f"intercept of {model} fitted to the stationary means over gamma, minus the zeros' position "
-                           "(0 = critical point, 1 = first field's zero)", **fields),
-            _row(f"F3.zero_not_critical.{tag}", "difference", nonzero(b, kappa), b.value, b.n,
-                 f"outside 0 (95% t interval); contradicted inside +-{kappa:g}", test=f"F3.zero.{tag}",
-                 statement=f"{network} network, critical point {point}: the zero of f is not the critical point of F",
-                 statistic="position of independent fields' zeros (0 = critical point, 1 = first field's zero)",
-                 **fields),
-            _row(f"F3.zero_reproducible.{tag}", "equivalence", equivalent(b.shifted(1.0), kappa), b.value - 1, b.n,
-                 f"90% interval inside +-{kappa:g}", test=f"F3.zero.{tag}",
-                 statement=f"{network} network, critical point {point}: the zero of f is a property of f, not of the "
-                           "random numbers (independent fields' zeros agree with the first)",
-                 statistic="position of independent fields' zeros, minus 1", **fields),
-        ]
+        rows += _zero_rows(tag, network, point, table, kappa)
         quiet = table[table["kind"] == "noiseless"].groupby("gamma")["position"]
-        if not quiet.ngroups:
-            continue
-        still = extrapolate_to_zero(list(quiet.groups), [mean_of(values) for _, values in quiet]).intercept
-        statistic = (f"intercept of the fit over gamma to the stationary means of Adam with the full-batch gradient "
-                     f"({int(quiet.size().min())} runs per gamma from starts around the first zero)")
-        rows.append(_row(
-            f"F3.noiseless_limit.{tag}", "equivalence", equivalent(still, delta, rival=still.shifted(1.0)), still.value,
-            int(quiet.size().min()), f"90% interval inside +-{delta:.3g} (as F3.limit_is_zero) and 'limit = zero of "
-            "f (position 1)' rejected", "the noise: Adam with the full-batch gradient instead of mini-batches, the "
-            "same step sizes", expected=SUPPORTED,
-            fails_if="the zero's offset from the critical point came from Adam's momentum and preconditioning, not "
-                     "from the noise: then the noiseless limit would sit at the zero of f (position 1) as well",
-            statement=f"{network} network, critical point {point}: without noise Adam's gamma -> 0 limit is the "
-                      "critical point of F, not the zero of f", statistic=statistic + " (0 = critical point)",
-            reference="Corollaries 1.12, 1.13"))
+        if quiet.ngroups:
+            rows.append(_noiseless_row(tag, network, point, quiet, kappa))
     return rows
 
 
-def _grid_row(id, found, missing, bracket, grid_size, threshold, decided: Verdict, control, **fields) -> dict:
+def _zero_rows(tag: str, network: str, point: int, table: pd.DataFrame, kappa: float) -> list[dict]:
+    """At one critical point: Adam's gamma -> 0 limit is the zero of f, which is not the critical
+    point and is reproducible (one test, two rows)."""
+    b = mean_of(table[(table["kind"] == "zero") & (table["run"] > 0)]["position"])
+    adam = table[table["kind"] == "adam"].groupby("gamma")["position"]
+    fit = extrapolate_to_zero(list(adam.groups), [mean_of(values) for _, values in adam])
+    gap = fit.intercept - b
+    model = "a + b gamma" + (" + c gamma^2 (the line's lack of fit: p = %.2g)" % fit.lack_of_fit_p
+                             if fit.degree == 2 else "")
+    return [
+        _row(f"F3.limit_is_zero.{tag}", "equivalence", equivalent(gap, kappa, rival=fit.intercept), gap.value,
+             int(adam.size().min()), f"90% interval inside +-{kappa:.3g} (= {kappa:g} x the pilot field's "
+             "zero - critical point) and 'limit = critical point' rejected",
+             statement=f"{network} network, critical point {point}: Adam's gamma -> 0 limit is the zero of f, not "
+                       "the critical point of F",
+             statistic=f"intercept of {model} fitted to the stationary means over gamma, minus the zeros' position "
+                       "(0 = critical point, 1 = first field's zero)", **_COROLLARY_1_10),
+        _row(f"F3.zero_not_critical.{tag}", "difference", nonzero(b, kappa), b.value, b.n,
+             f"outside 0 (95% t interval); contradicted inside +-{kappa:g}", test=f"F3.zero.{tag}",
+             statement=f"{network} network, critical point {point}: the zero of f is not the critical point of F",
+             statistic="position of independent fields' zeros (0 = critical point, 1 = first field's zero)",
+             **_COROLLARY_1_10),
+        _row(f"F3.zero_reproducible.{tag}", "equivalence", equivalent(b.shifted(1.0), kappa), b.value - 1, b.n,
+             f"90% interval inside +-{kappa:g}", test=f"F3.zero.{tag}",
+             statement=f"{network} network, critical point {point}: the zero of f is a property of f, not of the "
+                       "random numbers (independent fields' zeros agree with the first)",
+             statistic="position of independent fields' zeros, minus 1", **_COROLLARY_1_10),
+    ]
+
+
+def _noiseless_row(tag: str, network: str, point: int, quiet, kappa: float) -> dict:
+    """The control: without noise the gamma -> 0 limit is the critical point (position 0)."""
+    still = extrapolate_to_zero(list(quiet.groups), [mean_of(values) for _, values in quiet]).intercept
+    statistic = (f"intercept of the fit over gamma to the stationary means of Adam with the full-batch gradient "
+                 f"({int(quiet.size().min())} runs per gamma from starts around the first zero)")
+    return _row(
+        f"F3.noiseless_limit.{tag}", "equivalence", equivalent(still, kappa, rival=still.shifted(1.0)), still.value,
+        int(quiet.size().min()), f"90% interval inside +-{kappa:.3g} (as F3.limit_is_zero) and 'limit = zero of "
+        "f (position 1)' rejected", "the noise: Adam with the full-batch gradient instead of mini-batches, the "
+        "same step sizes", expected=SUPPORTED,
+        fails_if="the zero's offset from the critical point came from Adam's momentum and preconditioning, not "
+                 "from the noise: then the noiseless limit would sit at the zero of f (position 1) as well",
+        statement=f"{network} network, critical point {point}: without noise Adam's gamma -> 0 limit is the "
+                  "critical point of F, not the zero of f", statistic=statistic + " (0 = critical point)",
+        reference="Corollaries 1.12, 1.13")
+
+
+def _grid_row(id, found, missing, bracket, grid_size, threshold, decided: Verdict, **fields) -> dict:
     """r0 or M0 on a grid (``missing`` where there is none: r0 = 0, M0 = inf), with the grid bracket
     of the true value: a measurement of the Lyapunov test, whose verdict (``decided``) it carries."""
     verdict = Verdict(decided.verdict, *bracket, 1.0, decided.margin)
-    return _row(id, "all-cases", verdict, found if found is not None else missing, grid_size, threshold, control,
-                **fields)
+    return _row(id, "all-cases", verdict, found if found is not None else missing, grid_size, threshold, **fields)
 
 
+@claim_check("F4_lyapunov", ("F4.*",), ("lyapunov_*/lyapunov_pl.csv",),
+             lambda t: {"table": t.overparametrized(t("lyapunov_*/lyapunov_pl.csv")), "controls": t.controls,
+                        "fraction": t.claims["control_fraction"]})
 def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str], fraction: float) -> list[dict]:
     """Theorems 2.1/2.4 (F4), for the networks whose minimum set is sampled, at every momentum pair
     (alpha, beta): grad F . f < 0 at every sampled point (random and worst-case directions) of the
@@ -320,53 +455,69 @@ def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str], fraction: flo
         # One condition decides all three rows (every point passes at the judged radius and the
         # largest M), so they are one test: r0 and M0 are its measurements.
         fields = {"reference": "Theorems 2.1, 2.4", "fails_if": FAILS_IF.get(control, {}).get("F4", ""),
-                  "test": f"F4.lyapunov.{tag}"}
+                  "test": f"F4.lyapunov.{tag}", "control": control}
         radii, sizes = sorted(sub["radius"].unique()), sorted(sub["batch_size"].unique())
         judged = radii[int(np.argmin(np.abs(np.log(radii) - np.log(sub["judged_radius"].iloc[0]))))]
-        pilot = sub["pilot_distance"].iloc[0]
-        where = (f"r={judged:.2g}, M={sizes[-1]} (the pilot's zeros of f lie {pilot:.2g} from the minimum set at "
-                 f"this M)" if pilot > 0 else f"r={judged:.2g}, M={sizes[-1]}")
-        worst = sub[sub["search"] == "worst"]
-        corner = sub[(sub["radius"] == judged) & (sub["batch_size"] == sizes[-1])]
-        negative = pd.Series(below_zero(corner["derivative"], corner["derivative_se"], corner["derivative_n"]),
-                             index=corner.index)
-        passing = negative.groupby(corner["minimum"]).all()
-        lyapunov = _all_row(
-            int(passing.sum()), len(passing), "minima", fraction, id=f"F4.lyapunov.{tag}", control=control,
-            statement=f"{setting}: grad F . f < 0 at every point at {where} around the polished minima (random and "
-                      f"worst-case directions; {int(negative.sum())} of {len(negative)} points)",
-            statistic="fraction of minima at which every point has the 95% upper bound of grad F . f below 0",
-            **fields)
+        lyapunov = _lyapunov_row(tag, setting, sub, judged, sizes[-1], fraction, fields)
         decided = Verdict(lyapunov["verdict"], lyapunov["ci_low"], lyapunov["ci_high"], 1.0, fraction)
-        rows.append(lyapunov)
-        r0 = lyapunov_radius(sub, sizes[-1])
-        bracket = (r0, radii[radii.index(r0) + 1] if radii.index(r0) + 1 < len(radii) else np.inf) if r0 else (0.0, radii[0])
-        edge = worst[(worst["radius"] == radii[-1]) & (worst["batch_size"] == sizes[-1])]["normalised"]
-        censored = ("; censored: holds up to the largest grid radius" + (
-            f", where the worst-case search found a normalised derivative of at most {edge.max():.2f}" if len(edge) else "")
-                    if r0 == radii[-1] else "")
-        rows.append(_grid_row(
-            f"F4.radius.{tag}", r0, 0.0, bracket, len(radii), "a measurement of F4.lyapunov: r0 on the grid", decided,
-            control,
-            statement=f"{setting}: there is a Lyapunov neighbourhood of radius r0 > 0 (M={sizes[-1]}){censored}",
-            statistic="r0: largest grid radius with every point of it and of all smaller radii significantly negative; "
-                      "interval: the grid bracket of the true r0", **fields))
-        m0 = threshold_batch_size(sub, judged)
-        # Bracket of the true M0 on the grid; none on the grid passes: M0 > the largest M.
-        bracket = ((sizes[sizes.index(m0) - 1] if sizes.index(m0) > 0 else 0), m0) if m0 else (sizes[-1], np.inf)
-        searched = worst[worst["radius"] == judged]
-        evidence = "; ".join(f"M={m}: {g['normalised'].max():+.2f} (z {(g['derivative'] / g['derivative_se']).max():+.1f})"
-                             for m, g in searched.groupby("batch_size"))
-        censored = "; censored: holds from the smallest grid batch size on" if m0 == sizes[0] else ""
-        rows.append(_grid_row(
-            f"F4.batch_size.{tag}", m0, np.inf, bracket, len(sizes), "a measurement of F4.lyapunov: M0 on the grid",
-            decided, control,
-            statement=f"{setting}: from some batch size M0 on, F is a Lyapunov function at r={judged:.2g}{censored}"
-                      + (f"; worst-case directions, largest normalised derivative: {evidence}" if evidence else ""),
-            statistic="M0: smallest grid batch size from which on every point (random and worst-case directions) is "
-                      "significantly negative; interval: the grid bracket", **{**fields, "reference": "Theorem 2.4 "
-                                                                                      "(threshold not in our copy of the text)"}))
+        rows += [lyapunov, _radius_row(tag, setting, sub, radii, sizes[-1], decided, fields),
+                 _batch_size_row(tag, setting, sub, judged, sizes, decided, fields)]
     return rows
+
+
+def _lyapunov_row(tag: str, setting: str, sub: pd.DataFrame, judged: float, largest: int, fraction: float,
+                  fields: dict) -> dict:
+    """The test: every point at the judged radius and the largest M passes, counted per minimum."""
+    pilot = sub["pilot_distance"].iloc[0]
+    where = (f"r={judged:.2g}, M={largest} (the pilot's zeros of f lie {pilot:.2g} from the minimum set at "
+             f"this M)" if pilot > 0 else f"r={judged:.2g}, M={largest}")
+    corner = sub[(sub["radius"] == judged) & (sub["batch_size"] == largest)]
+    negative = pd.Series(below_zero(corner["derivative"], corner["derivative_se"], corner["derivative_n"]),
+                         index=corner.index)
+    passing = negative.groupby(corner["minimum"]).all()
+    return _all_row(
+        int(passing.sum()), len(passing), "minima", fraction, id=f"F4.lyapunov.{tag}",
+        statement=f"{setting}: grad F . f < 0 at every point at {where} around the polished minima (random and "
+                  f"worst-case directions; {int(negative.sum())} of {len(negative)} points)",
+        statistic="fraction of minima at which every point has the 95% upper bound of grad F . f below 0",
+        **fields)
+
+
+def _radius_row(tag: str, setting: str, sub: pd.DataFrame, radii: list, largest: int, decided: Verdict,
+                fields: dict) -> dict:
+    """r0 with its grid bracket, a measurement of the Lyapunov test."""
+    r0 = lyapunov_radius(sub, largest)
+    bracket = (r0, radii[radii.index(r0) + 1] if radii.index(r0) + 1 < len(radii) else np.inf) if r0 else (0.0, radii[0])
+    worst = sub[sub["search"] == "worst"]
+    edge = worst[(worst["radius"] == radii[-1]) & (worst["batch_size"] == largest)]["normalised"]
+    censored = ("; censored: holds up to the largest grid radius" + (
+        f", where the worst-case search found a normalised derivative of at most {edge.max():.2f}" if len(edge) else "")
+                if r0 == radii[-1] else "")
+    return _grid_row(
+        f"F4.radius.{tag}", r0, 0.0, bracket, len(radii), "a measurement of F4.lyapunov: r0 on the grid", decided,
+        statement=f"{setting}: there is a Lyapunov neighbourhood of radius r0 > 0 (M={largest}){censored}",
+        statistic="r0: largest grid radius with every point of it and of all smaller radii significantly negative; "
+                  "interval: the grid bracket of the true r0", **fields)
+
+
+def _batch_size_row(tag: str, setting: str, sub: pd.DataFrame, judged: float, sizes: list, decided: Verdict,
+                    fields: dict) -> dict:
+    """M0 with its grid bracket and the worst-case directions' evidence, a measurement of the Lyapunov test."""
+    m0 = threshold_batch_size(sub, judged)
+    # Bracket of the true M0 on the grid; none on the grid passes: M0 > the largest M.
+    bracket = ((sizes[sizes.index(m0) - 1] if sizes.index(m0) > 0 else 0), m0) if m0 else (sizes[-1], np.inf)
+    searched = sub[(sub["search"] == "worst") & (sub["radius"] == judged)]
+    evidence = "; ".join(f"M={m}: {g['normalised'].max():+.2f} (z {(g['derivative'] / g['derivative_se']).max():+.1f})"
+                         for m, g in searched.groupby("batch_size"))
+    censored = "; censored: holds from the smallest grid batch size on" if m0 == sizes[0] else ""
+    return _grid_row(
+        f"F4.batch_size.{tag}", m0, np.inf, bracket, len(sizes), "a measurement of F4.lyapunov: M0 on the grid",
+        decided,
+        statement=f"{setting}: from some batch size M0 on, F is a Lyapunov function at r={judged:.2g}{censored}"
+                  + (f"; worst-case directions, largest normalised derivative: {evidence}" if evidence else ""),
+        statistic="M0: smallest grid batch size from which on every point (random and worst-case directions) is "
+                  "significantly negative; interval: the grid bracket",
+        **{**fields, "reference": "Theorem 2.4 (threshold not in our copy of the text)"})
 
 
 def _worst_over_directions(sub: pd.DataFrame, column: str, extreme: str):
@@ -431,6 +582,20 @@ def _taylor_row(id: str, sub: pd.DataFrame, column: str, extreme: str, tolerance
                 **fields)
 
 
+def _random_directions(lyapunov: pd.DataFrame) -> pd.DataFrame:
+    """The PL and noise ratios do not depend on (alpha, beta): one copy, at the random directions."""
+    random = lyapunov[lyapunov["search"] == "random"]
+    return random[(random[["alpha", "beta"]] == random[["alpha", "beta"]].iloc[0]).all(axis=1)]
+
+
+def _pl_arguments(t: ClaimInputs) -> dict:
+    # F5's rows at an underparametrized critical point are sanity rows; conflicting data has no PL claim.
+    random = _random_directions(t("lyapunov_*/lyapunov_pl.csv"))
+    return {"table": random[random["network"].map(t.controls) != CONFLICTING],
+            "tolerance": t.claims["rate_tolerance"], "controls": t.controls}
+
+
+@claim_check("F5_pl", ("F5.pl.*",), ("lyapunov_*/lyapunov_pl.csv",), _pl_arguments)
 def pl_claims(table: pd.DataFrame, tolerance: float, controls: dict[str, str]) -> list[dict]:
     """PL near the minimum set (F5): min_u |grad F|^2 / (F - inf F) tends to a constant c > 0 as
     r -> 0. At a network of ``controls`` (a critical point with F > inf F) Taylor's theorem forces
@@ -446,6 +611,10 @@ def pl_claims(table: pd.DataFrame, tolerance: float, controls: dict[str, str]) -
     return [row for row in rows if row is not None]
 
 
+@claim_check("F5_pl", ("F5.noise_bound.*",), ("lyapunov_*/lyapunov_pl.csv",),
+             lambda t: {"table": t.overparametrized(_random_directions(t("lyapunov_*/lyapunov_pl.csv"))),
+                        "batch_size": t.params["batch_size"], "tolerance": t.claims["rate_tolerance"],
+                        "controls": t.controls})
 def noise_claims(table: pd.DataFrame, batch_size: int, tolerance: float, controls: dict[str, str]) -> list[dict]:
     """Inequality (17) near the minimum set (F5): the noise ratio C = E|G|^2 / |grad F|^2 of the
     training mini-batch, maximised over the sampled directions, stays bounded as r -> 0. Where the
@@ -462,6 +631,17 @@ def noise_claims(table: pd.DataFrame, batch_size: int, tolerance: float, control
     return [row for row in rows if row is not None]
 
 
+def _capture_arguments(t: ClaimInputs) -> dict:
+    # The tolerance lies below the level of the zeros of f beside the minimum set (the control_zeros
+    # pilot) at the capture runs' (alpha, beta, M), so that a run that settles there is not captured.
+    capture = t("capture/capture.csv")
+    tol, level = capture_tolerance(t.optional("control_zeros/zeros.csv"), capture, t.claims["converged_loss"],
+                                   t.claims["capture_level_fraction"])
+    return {"capture": t.overparametrized(capture), "reduction": t.claims["capture_reduction"], "tol": tol,
+            "controls": t.controls, "fraction": t.claims["control_fraction"], "zero_level": level}
+
+
+@claim_check("F6_capture", ("F6.*",), ("capture/capture.csv", "control_zeros/zeros.csv"), _capture_arguments)
 def capture_claims(capture: pd.DataFrame, reduction: float, tol: float, controls: dict[str, str],
                    fraction: float, zero_level: float | None = None) -> list[dict]:
     """Corollary 1.11 / Theorem 2.4 (F6): every run started inside the measured Lyapunov
@@ -594,6 +774,9 @@ def _spread_rows(spreads: pd.DataFrame, tolerance: float) -> list[dict]:
     return rows
 
 
+@claim_check("F7_rates", ("F7.*",), ("rates/rates.csv",),
+             lambda t: {"rates": t("rates/rates.csv"), "kappa_c": t.claims["constant_margin"],
+                        "tolerance": t.claims["rate_tolerance"]})
 def rate_claims(rates: pd.DataFrame, kappa_c: float, tolerance: float) -> list[dict]:
     """F7, on the 1-D quadratic, where the theory's asymptotics hold (docs/mathematics.md, section 7):
     per law, c0 = lim delta / u from the beta sweep at each of its M, and M delta(M) from the

@@ -67,7 +67,7 @@ def _non_finite(node, path=()):
 
 def validate(config: dict, schema_path, *, palette: bool = True) -> dict:
     """Fill in defaults, check the schema and the cross-field conditions; returns ``config``.
-    ``palette=False`` skips asking seaborn about figures.palette (importing it takes a second)."""
+    ``palette=False`` skips asking seaborn about figures.palette (importing it takes about a second)."""
     # No key of the pipeline takes nan or an infinity, and range checks let both through.
     where = _non_finite(config)
     if where is not None:
@@ -190,7 +190,7 @@ def _check_runs(c: dict) -> None:
 
 
 def _check_style(figures: dict, default: str) -> None:
-    # Importing seaborn takes 2 s of every Snakemake start; the default palette is checked by the tests.
+    # Importing seaborn adds about a second to every Snakemake start; the tests check the default palette.
     if figures["palette"] == default:
         return
     import seaborn  # what seaborn accepts is what it knows, not a list kept here

@@ -1,5 +1,5 @@
-"""The paper registry: each figure with the result it tests, the stages and scripts behind it,
-the claim functions and rows that decide it, and its caption's title.
+"""The paper registry: each figure with the result it tests, the stages and scripts behind it
+and its caption's title (the claim checks that decide it name it in ``replication.claims``).
 
 The figure rules (workflow/rules/figures.smk), the README's map from the paper to the pipeline
 and the captions' titles (workflow/report/F*.rst, checked by a test) all come from here.
@@ -7,7 +7,6 @@ and the captions' titles (workflow/report/F*.rst, checked by a test) all come fr
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 
 
@@ -20,8 +19,6 @@ class Figure:
     reference: str
     stages: tuple[str, ...]  # the rules that compute what the figure and its claims use
     scripts: tuple[str, ...]  # their scripts
-    claim_functions: tuple[str, ...]  # in replication.claims
-    rows: tuple[str, ...]  # claim ids (patterns) of the dashboard
 
     @property
     def number(self) -> str:
@@ -32,42 +29,30 @@ FIGURES = (
     Figure("F1_flow", "fig_flow", "Which flow does Adam follow?",
            "Adam follows the flow of f: D falls with t_n (quadratic) and with the step size over a window of "
            "training time (quadratic and networks, from fixed starts), and stays below the other flows'",
-           "Theorem 1.5, Cor. 1.9", ("quadratic_flow", "flow"), ("quadratic_flow.py", "flow.py"),
-           ("flow_claims", "step_size_claims"), ("F1.follows.*", "F1.closest*", "F1.step_size.*")),
+           "Theorem 1.5, Cor. 1.9", ("quadratic_flow", "flow"), ("quadratic_flow.py", "flow.py")),
     Figure("F2_zeros", "fig_zeros", "Limits are zeros of f, not critical points",
            "limits are zeros of f, not critical points (1-D quadratic; control: a second skewed law)", "Cor. 1.10",
-           ("quadratic_zeros", "quadratic_adam"), ("quadratic_zeros.py", "quadratic_adam.py"),
-           ("quadratic_claims",), ("F2.*",)),
+           ("quadratic_zeros", "quadratic_adam"), ("quadratic_zeros.py", "quadratic_adam.py")),
     Figure("F3_field_path", "fig_field_path", "The field and the gradient along training",
            "the same in ERM: Adam's gamma -> 0 limit at an underparametrized network's critical points is the "
            "zero of f; without noise (full-batch gradient) it is the critical point", "Cor. 1.10 (ERM), Cor. 1.12, 1.13", ("gamma_limit", "train", "vector_field"),
-           ("gamma_limit.py", "train.py", "vector_field.py"), ("limit_claims",), ("F3.*",)),
+           ("gamma_limit.py", "train.py", "vector_field.py")),
     Figure("F4_lyapunov", "fig_lyapunov", "Lyapunov map near the minimum set",
            "F is a Lyapunov function near the minimum set; measured r0 and M0, worst-case directions, a small "
            "beta where M0 binds (control: data no network can fit, judged below the distance to the zeros of f beside the "
            "minimum set, from a pilot)", "Theorems 2.1, 2.4", ("data", "minima", "control_zeros", "lyapunov_pl"),
-           ("minima.py", "control_zeros.py", "lyapunov_pl.py"), ("lyapunov_claims",), ("F4.*",)),
+           ("minima.py", "control_zeros.py", "lyapunov_pl.py")),
     Figure("F5_pl", "fig_pl", "Polyak-Lojasiewicz and inequality (17) near the minimum set",
            "PL inequality and the noise bound (17) near the minimum set", "Section 2, inequality (17)",
-           ("minima", "lyapunov_pl"), ("lyapunov_pl.py",), ("pl_claims", "noise_claims"),
-           ("F5.pl.*", "F5.noise_bound.*")),
+           ("minima", "lyapunov_pl"), ("lyapunov_pl.py",)),
     Figure("F6_capture", "fig_capture", "Capture and convergence",
            "capture inside the Lyapunov neighbourhood (control: data no network can fit, with a loss tolerance "
            "below the level of the zeros of f beside the minimum set, from a pilot); convergence from random "
            "initialisation against width, a figure panel only", "Cor. 1.11, Theorem 2.4",
-           ("capture", "control_zeros", "width_sweep"), ("capture.py", "control_zeros.py", "width_sweep.py"),
-           ("capture_claims",), ("F6.*",)),
+           ("capture", "control_zeros", "width_sweep"), ("capture.py", "control_zeros.py", "width_sweep.py")),
     Figure("F7_rates", "fig_rates", "Rates",
            "rates: the zero shift's constant as u = 1 - beta -> 0 and against M (a second skewed law as control), "
            "stationary spread against gamma",
-           "Dereich, Do, Jentzen, von Wurstemberger 2025", ("quadratic_rates",), ("quadratic_rates.py",),
-           ("rate_claims",), ("F7.*",)),
+           "Dereich, Do, Jentzen, von Wurstemberger 2025", ("quadratic_rates",), ("quadratic_rates.py",)),
 )
 BY_NAME = {figure.name: figure for figure in FIGURES}
-
-def figure_of(claim_id: str) -> str:
-    """The figure whose claim rows match ``claim_id`` (exactly one must)."""
-    owners = [f.name for f in FIGURES if any(fnmatch.fnmatchcase(claim_id, pattern) for pattern in f.rows)]
-    if len(owners) != 1:
-        raise ValueError(f"claim {claim_id!r} matches the rows of {len(owners)} figures in the paper registry: {owners}")
-    return owners[0]

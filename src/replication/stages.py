@@ -1,17 +1,225 @@
-"""The stage table: every stage instance of a config, with its parameters, the instances it
-reads and the digest of the code it runs, keyed by the content key that names its results
-directory, results/<stage>/<key>/.
+"""The stages of the pipeline, one record each, and the stage table of a config: every stage
+instance with its parameters, the instances it reads and the digest of the code it runs, keyed by
+the content key that names its results directory, results/<stage>/<key>/.
 
-The workflow registers a config's pipeline here and passes each job its spec; the tests read
-the same table to find which stages a config key reaches.
+A record (``STAGES``) says what a stage writes and how its instances come from the config: this
+is the one place where config keys become stage parameters. The workflow makes one rule per
+record, and the tests read the same table to find which stages a config key reaches.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .keys import code_digest, stage_key
-from .paper import BY_NAME
+from .paper import BY_NAME, FIGURES
+
+Upstream = tuple[tuple[str, str, str], ...]  # (name the script reads it by, stage, instance label)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One instance of a stage: its label among the stage's instances (a network's or a figure's
+    name, "" where there is one), its parameters, what it reads, and its script where that is not
+    named like the stage."""
+    label: str
+    params: dict
+    upstream: Upstream = ()
+    script: str | None = None
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    name: str
+    outputs: tuple[str, ...]  # what it writes into results/<stage>/<key>/ besides provenance.json
+    instances: Callable[[dict], list[Instance]] | None  # from the config; None: registered apart (stability)
+
+
+DATA: Upstream = (("data", "data", ""),)
+
+
+def _each(stage: str, prefix: str, names) -> Upstream:
+    """The instances of a per-network stage, read by the names prefix_<network>."""
+    return tuple((f"{prefix}_{name}", stage, name) for name in names)
+
+
+def _estimator(C: dict) -> dict:
+    """What the field estimators read; path_points only places the vector_field stage's points."""
+    return {k: C["field"][k] for k in ("n_samples", "tol", "control_variate")}
+
+
+def _conflicting(C: dict) -> dict:
+    return {name: net for name, net in C["networks"].items() if net["data"] == "conflicting"}
+
+
+def _pilot(C: dict) -> Upstream:
+    """The pilot of the conflicting-data controls, where the config has conflicting data."""
+    return (("control_zeros", "control_zeros", ""),) if _conflicting(C) else ()
+
+
+def _clean(C: dict) -> list[str]:
+    """The networks on clean data (conflicting data is the control of the minimum-set claims)."""
+    return [name for name, net in C["networks"].items() if net["data"] == "clean"]
+
+
+def _data(C):
+    return [Instance("", {"seed": C["seed"], **C["data"]})]
+
+
+def _train(C):
+    # What builds its ERM problem (replication.problems), not the overparametrized flag.
+    return [Instance(name, {"seed": C["seed"], "network": name, **{k: net[k] for k in ("widths", "activation", "data")},
+                            "adam": C["adam"], **C["train"],
+                            "windows": {k: C["flow"][k] for k in ("starts", "horizon")}}, DATA)
+            for name, net in C["networks"].items()]
+
+
+def _minima(C):
+    return [Instance(name, {"network": name, **net, **C["minima"]}, DATA + (("train", "train", name),))
+            for name, net in C["networks"].items()]
+
+
+def _vector_field(C):
+    return [Instance("", {"adam": C["adam"], "field": C["field"], "seed": C["seed"],
+                          "batch_size": C["train"]["batch_size"], "networks": C["networks"]},
+                     DATA + _each("train", "train", C["networks"]))]
+
+
+def _control_zeros(C):
+    """Where the zeros of f lie beside the minimum set, at each momentum pair's largest M (F4) and
+    at the capture runs' setting (F6)."""
+    conflicting, L = _conflicting(C), C["lyapunov"]
+    if not conflicting:
+        return []
+    settings = [{**m, "batch_size": max(L["batch_sizes"])} for m in L["momenta"]]
+    captured = {"alpha": C["adam"]["alpha"], "beta": C["adam"]["beta"], "batch_size": C["train"]["batch_size"]}
+    return [Instance("", {
+        "adam": C["adam"], "field": _estimator(C), "seed": C["seed"],
+        "networks": {n: {k: net[k] for k in ("widths", "activation", "data")} for n, net in conflicting.items()},
+        "train": {k: C["train"][k] for k in ("steps", "batch_size", "gamma_0", "n_0", "rho")},
+        "minima": C["minima"], "settings": settings + [captured] * (captured not in settings),
+        **C["control_zeros"]}, DATA)]
+
+
+def _lyapunov_pl(C):
+    # One job per network: they run side by side, and a network's change reruns its own. The
+    # overparametrized ones are judged where the pilot says the control can fail.
+    return [Instance(name, {"adam": {"eps": C["adam"]["eps"]},  # alpha and beta: lyapunov.momenta
+                            "field": _estimator(C), "seed": C["seed"], "network": name, **net, **C["lyapunov"]},
+                     DATA + (("minima", "minima", name),) + (_pilot(C) if net["overparametrized"] else ()))
+            for name, net in C["networks"].items()]
+
+
+def _flow(C):
+    # One job per network on clean data: the flow integrations are the longest stage.
+    return [Instance(name, {"adam": C["adam"], "field": _estimator(C), "seed": C["seed"],
+                            "batch_size": C["train"]["batch_size"], "network": name, **C["networks"][name],
+                            **C["flow"]}, DATA + (("train", "train", name),))
+            for name in _clean(C)]
+
+
+def _quadratic_zeros(C):
+    # The quadratic stages take their betas from their own sections.
+    Q = C["quadratic"]
+    return [Instance("", {"adam": {k: C["adam"][k] for k in ("alpha", "eps")},
+                          "field": {k: C["field"][k] for k in ("tol", "control_variate")}, "seed": C["seed"],
+                          "laws": Q["laws"], "betas": Q["betas"], "seeds": Q["zero_seeds"],
+                          "n_samples": Q["zero_samples"]})]
+
+
+def _quadratic_adam(C):
+    Q = C["quadratic"]
+    return [Instance("", {"adam": {k: C["adam"][k] for k in ("alpha", "eps")}, "seed": C["seed"],
+                          **{k: Q[k] for k in ("laws", "betas", "adam_seeds", "steps", "gamma_0", "n_0", "rho",
+                                               "final_window")}})]
+
+
+def _quadratic_flow(C):
+    return [Instance("", {"adam": C["adam"], "field": {"tol": C["field"]["tol"]}, "seed": C["seed"],
+                          **C["quadratic_flow"]})]
+
+
+def _quadratic_rates(C):
+    # adam.beta: the stationary spread's runs; the zero shifts take their betas from `rates`.
+    return [Instance("", {"adam": C["adam"], "field": {k: C["field"][k] for k in ("tol", "control_variate")},
+                          "seed": C["seed"], **C["rates"]})]
+
+
+def _gamma_limit(C):
+    G = C["gamma_limit"]
+    return [Instance("", {"adam": C["adam"], "seed": C["seed"], "tol": C["field"]["tol"],
+                          "data": {k: C["data"][k] for k in ("n", "input_dim", "target")}, **G,
+                          "network": {k: C["networks"][G["network"]][k] for k in ("widths", "activation")}})]
+
+
+def _capture(C):
+    return [Instance("", {"adam": C["adam"], "seed": C["seed"], "networks": C["networks"],
+                          "batch_size": C["train"]["batch_size"], **C["capture"]},
+                     DATA + _each("lyapunov_pl", "lyapunov", C["networks"]) + _each("minima", "minima", C["networks"]))]
+
+
+def _width_sweep(C):
+    return [Instance("", {"adam": C["adam"], "seed": C["seed"], "input_dim": C["data"]["input_dim"],
+                          "batch_size": C["train"]["batch_size"], **C["width_sweep"]}, DATA)]
+
+
+def _figure_inputs(C) -> dict[str, Upstream]:
+    """What each figure draws from."""
+    lyapunov = _each("lyapunov_pl", "lyapunov", C["networks"])
+    return {"F1_flow": _each("flow", "flow", _clean(C)) + (("quadratic", "quadratic_flow", ""),),
+            "F2_zeros": (("zeros", "quadratic_zeros", ""), ("adam", "quadratic_adam", "")),
+            "F3_field_path": (("field", "vector_field", ""), ("gamma_limit", "gamma_limit", "")),
+            "F4_lyapunov": lyapunov,
+            "F5_pl": lyapunov,
+            "F6_capture": (("capture", "capture", ""), ("widths", "width_sweep", "")) + _pilot(C),
+            "F7_rates": (("rates", "quadratic_rates", ""),)}
+
+
+def _figures(C):
+    # Thresholds a figure draws (declared once, in the claims section).
+    drawn = {"F5_pl": {"batch_size": C["train"]["batch_size"]},
+             "F6_capture": {k: C["claims"][k] for k in ("converged_loss", "capture_level_fraction")}}
+    inputs = _figure_inputs(C)
+    return [Instance(figure.name, {"figure": figure.name, **C["figures"], **drawn.get(figure.name, {})},
+                     inputs[figure.name], BY_NAME[figure.name].script) for figure in FIGURES]
+
+
+def _claims(C):
+    return [Instance("", {
+        "claims": C["claims"],
+        # Which networks are claims and which are controls (claims.network_controls).
+        "networks": {n: {k: net[k] for k in ("data", "overparametrized")} for n, net in C["networks"].items()},
+        "batch_size": C["train"]["batch_size"], "gamma_limit_network": C["gamma_limit"]["network"]},
+        (("zeros", "quadratic_zeros", ""), ("adam", "quadratic_adam", ""), ("gamma_limit", "gamma_limit", ""),
+         ("quadratic_flow", "quadratic_flow", ""), ("capture", "capture", ""), ("rates", "quadratic_rates", ""))
+        + _pilot(C) + _each("flow", "flow", _clean(C)) + _each("lyapunov_pl", "lyapunov", C["networks"])
+        + _each("train", "train", C["networks"]))]
+
+
+# In an order in which every stage comes after the stages it reads.
+STAGES = {record.name: record for record in (
+    StageRecord("data", ("dataset.npz",), _data),
+    StageRecord("train", ("trajectories.npz",), _train),
+    StageRecord("minima", ("minima.npz",), _minima),
+    StageRecord("vector_field", ("field_path.csv",), _vector_field),
+    StageRecord("control_zeros", ("zeros.csv",), _control_zeros),
+    StageRecord("lyapunov_pl", ("lyapunov_pl.csv",), _lyapunov_pl),
+    StageRecord("flow", ("deviation.csv",), _flow),
+    StageRecord("quadratic_zeros", ("zeros.csv",), _quadratic_zeros),
+    StageRecord("quadratic_adam", ("limits.csv",), _quadratic_adam),
+    StageRecord("quadratic_flow", ("deviation.csv", "paths.npz"), _quadratic_flow),
+    StageRecord("quadratic_rates", ("rates.csv",), _quadratic_rates),
+    StageRecord("gamma_limit", ("positions.csv",), _gamma_limit),
+    StageRecord("capture", ("capture.csv",), _capture),
+    StageRecord("width_sweep", ("widths.csv",), _width_sweep),
+    StageRecord("figures", (), _figures),  # each figure's rule writes <figure>.pdf and .png
+    # The dashboards: the claims at the config's root seed, and their agreement across root seeds
+    # (`make stability`), each in the report with its caption.
+    StageRecord("claims", ("claims.csv", "claims.md", "excluded.csv"), _claims),
+    StageRecord("stability", ("claims.csv", "claims.md"), None),
+)}
 
 
 class StageTable:
@@ -45,273 +253,17 @@ class StageTable:
 
     def register(self, C: dict) -> dict:
         """Register every stage instance of config C; return its stage keys, figure keys and claims key."""
-        registered = []
-
-        def add(stage, params, upstream=(), code=None):
-            registered.append((stage, key := self.add(stage, params, upstream, code)))
-            return key
-
-        ADAM = C["adam"]
-        FIELD = C["field"]
-        # What the field estimators read; path_points only places the vector_field stage's points.
-        ESTIMATOR = {k: FIELD[k] for k in ("n_samples", "tol", "control_variate")}
-
-        DATA = add("data", {"seed": C["seed"], **C["data"]})
-
-        TRAIN, MINIMA = {}, {}
-        for net_name, net in C["networks"].items():
-            TRAIN[net_name] = add(
-                "train",
-                {
-                    "seed": C["seed"],
-                    "network": net_name,
-                    # What builds its ERM problem (replication.problems), not the overparametrized flag.
-                    **{k: net[k] for k in ("widths", "activation", "data")},
-                    "adam": ADAM,
-                    **C["train"],
-                    "windows": {k: C["flow"][k] for k in ("starts", "horizon")},
-                },
-                [("data", "data", DATA)],
-            )
-            MINIMA[net_name] = add(
-                "minima",
-                {"network": net_name, **net, **C["minima"]},
-                [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
-            )
-
-        _trained = [(f"train_{n}", "train", k) for n, k in TRAIN.items()]
-        _minima = [(f"minima_{n}", "minima", k) for n, k in MINIMA.items()]
-        FIELD_PATH = add(
-            "vector_field",
-            {
-                "adam": ADAM,
-                "field": FIELD,
-                "seed": C["seed"],
-                "batch_size": C["train"]["batch_size"],
-                "networks": C["networks"],
-            },
-            [("data", "data", DATA)] + _trained,
-        )
-        # The pilot of the conflicting-data controls: where the zeros of f lie beside the minimum
-        # set, at each momentum pair's largest M (F4) and at the capture runs' setting (F6).
-        CONFLICTING = {n: net for n, net in C["networks"].items() if net["data"] == "conflicting"}
-        L = C["lyapunov"]
-        SETTINGS = [{**m, "batch_size": max(L["batch_sizes"])} for m in L["momenta"]]
-        CAPTURED = {"alpha": ADAM["alpha"], "beta": ADAM["beta"], "batch_size": C["train"]["batch_size"]}
-        PILOT = (
-            [
-                (
-                    "control_zeros",
-                    "control_zeros",
-                    add(
-                        "control_zeros",
-                        {
-                            "adam": ADAM,
-                            "field": ESTIMATOR,
-                            "seed": C["seed"],
-                            "networks": {
-                                n: {k: net[k] for k in ("widths", "activation", "data")}
-                                for n, net in CONFLICTING.items()
-                            },
-                            "train": {
-                                k: C["train"][k]
-                                for k in ("steps", "batch_size", "gamma_0", "n_0", "rho")
-                            },
-                            "minima": C["minima"],
-                            "settings": SETTINGS + [CAPTURED] * (CAPTURED not in SETTINGS),
-                            **C["control_zeros"],
-                        },
-                        [("data", "data", DATA)],
-                    ),
-                )
-            ]
-            if CONFLICTING
-            else []
-        )
-        # One Lyapunov job per network: they run side by side, and a network's change reruns its own.
-        # The overparametrized ones are judged where the pilot says the control can fail.
-        LYAPUNOV = {
-            net_name: add(
-                "lyapunov_pl",
-                {
-                    "adam": {"eps": ADAM["eps"]},  # alpha and beta: lyapunov.momenta
-                    "field": ESTIMATOR,
-                    "seed": C["seed"],
-                    "network": net_name,
-                    **net,
-                    **L,
-                },
-                [("data", "data", DATA), ("minima", "minima", MINIMA[net_name])]
-                + (PILOT if net["overparametrized"] else []),
-            )
-            for net_name, net in C["networks"].items()
-        }
-        _lyapunov = [(f"lyapunov_{n}", "lyapunov_pl", k) for n, k in LYAPUNOV.items()]
-        # One flow job per network on clean data (the conflicting-label data set is the control of
-        # the minimum-set claims F4 and F6): the flow integrations are the longest stage.
-        FLOW = {
-            net_name: add(
-                "flow",
-                {
-                    "adam": ADAM,
-                    "field": ESTIMATOR,
-                    "seed": C["seed"],
-                    "batch_size": C["train"]["batch_size"],
-                    "network": net_name,
-                    **net,
-                    **C["flow"],
-                },
-                [("data", "data", DATA), ("train", "train", TRAIN[net_name])],
-            )
-            for net_name, net in C["networks"].items()
-            if net["data"] == "clean"
-        }
-        _flows = [(f"flow_{n}", "flow", k) for n, k in FLOW.items()]
-        Q = C["quadratic"]
-        # The quadratic stages take their betas from their own sections.
-        ADAM_NO_BETA = {k: ADAM[k] for k in ("alpha", "eps")}
-        QUAD_FIELD = {k: FIELD[k] for k in ("tol", "control_variate")}
-        QUAD_ZEROS = add(
-            "quadratic_zeros",
-            {
-                "adam": ADAM_NO_BETA,
-                "field": QUAD_FIELD,
-                "seed": C["seed"],
-                "laws": Q["laws"],
-                "betas": Q["betas"],
-                "seeds": Q["zero_seeds"],
-                "n_samples": Q["zero_samples"],
-            },
-        )
-        QUAD_ADAM = add(
-            "quadratic_adam",
-            {
-                "adam": ADAM_NO_BETA,
-                "seed": C["seed"],
-                **{
-                    k: Q[k]
-                    for k in (
-                        "laws",
-                        "betas",
-                        "adam_seeds",
-                        "steps",
-                        "gamma_0",
-                        "n_0",
-                        "rho",
-                        "final_window",
-                    )
-                },
-            },
-        )
-
-        QUAD_FLOW = add(
-            "quadratic_flow",
-            {"adam": ADAM, "field": {"tol": FIELD["tol"]}, "seed": C["seed"], **C["quadratic_flow"]},
-        )
-        RATES = add(
-            "quadratic_rates",
-            # adam.beta: the stationary spread's runs; the zero shifts take their betas from `rates`.
-            {"adam": ADAM, "field": QUAD_FIELD, "seed": C["seed"], **C["rates"]},
-        )
-        G = C["gamma_limit"]
-        GAMMA_LIMIT = add(
-            "gamma_limit",
-            {
-                "adam": ADAM,
-                "seed": C["seed"],
-                "tol": FIELD["tol"],
-                "data": {k: C["data"][k] for k in ("n", "input_dim", "target")},
-                **G,
-                "network": {
-                    k: C["networks"][G["network"]][k] for k in ("widths", "activation")
-                },
-            },
-        )
-        CAPTURE = add(
-            "capture",
-            {
-                "adam": ADAM,
-                "seed": C["seed"],
-                "networks": C["networks"],
-                "batch_size": C["train"]["batch_size"],
-                **C["capture"],
-            },
-            [("data", "data", DATA)] + _lyapunov + _minima,
-        )
-        WIDTHS = add(
-            "width_sweep",
-            {
-                "adam": ADAM,
-                "seed": C["seed"],
-                "input_dim": C["data"]["input_dim"],
-                "batch_size": C["train"]["batch_size"],
-                **C["width_sweep"],
-            },
-            [("data", "data", DATA)],
-        )
-
-        # What each figure draws from; each figure has its own script and key.
-        FIGURE_INPUTS = {
-            "F1_flow": _flows + [("quadratic", "quadratic_flow", QUAD_FLOW)],
-            "F2_zeros": [
-                ("zeros", "quadratic_zeros", QUAD_ZEROS),
-                ("adam", "quadratic_adam", QUAD_ADAM),
-            ],
-            "F3_field_path": [
-                ("field", "vector_field", FIELD_PATH),
-                ("gamma_limit", "gamma_limit", GAMMA_LIMIT),
-            ],
-            "F4_lyapunov": _lyapunov,
-            "F5_pl": _lyapunov,
-            "F6_capture": [
-                ("capture", "capture", CAPTURE),
-                ("widths", "width_sweep", WIDTHS),
-            ]
-            + PILOT,
-            "F7_rates": [("rates", "quadratic_rates", RATES)],
-        }
-        # Thresholds a figure draws (declared once, in the claims section).
-        FIGURE_PARAMS = {
-            "F5_pl": {"batch_size": C["train"]["batch_size"]},
-            "F6_capture": {
-                k: C["claims"][k] for k in ("converged_loss", "capture_level_fraction")
-            },
-        }
-        FIGURES = {
-            name: add(
-                "figures",
-                {"figure": name, **C["figures"], **FIGURE_PARAMS.get(name, {})},
-                inputs,
-                code=BY_NAME[name].script,
-            )
-            for name, inputs in FIGURE_INPUTS.items()
-        }
-        CLAIMS = add(
-            "claims",
-            {
-                "claims": C["claims"],
-                # Which networks are claims and which are controls (claims.network_controls).
-                "networks": {
-                    name: {k: net[k] for k in ("data", "overparametrized")}
-                    for name, net in C["networks"].items()
-                },
-                "batch_size": C["train"]["batch_size"],
-                "gamma_limit_network": G["network"],
-            },
-            [
-                ("zeros", "quadratic_zeros", QUAD_ZEROS),
-                ("adam", "quadratic_adam", QUAD_ADAM),
-                ("gamma_limit", "gamma_limit", GAMMA_LIMIT),
-                ("quadratic_flow", "quadratic_flow", QUAD_FLOW),
-                ("capture", "capture", CAPTURE),
-                ("rates", "quadratic_rates", RATES),
-            ]
-            + PILOT
-            + _flows
-            + _lyapunov
-            + _trained,
-        )
-        return {"stages": registered, "figures": FIGURES, "claims": CLAIMS}
+        keys: dict[str, dict[str, str]] = {}
+        for record in STAGES.values():
+            if record.instances is None:
+                continue
+            keys[record.name] = {
+                instance.label: self.add(record.name, instance.params,
+                                         [(name, stage, keys[stage][label]) for name, stage, label in instance.upstream],
+                                         instance.script)
+                for instance in record.instances(C)}
+        return {"stages": [(stage, key) for stage, instances in keys.items() for key in instances.values()],
+                "figures": keys["figures"], "claims": keys["claims"][""]}
 
     def register_stability(self, C: dict) -> str:
         """The claims at root seeds seed, seed + 1, ... (`make stability`): the key of the stage

@@ -12,10 +12,12 @@ import io
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -115,7 +117,7 @@ class Stage:
     def tables(self, prefix: str, filename: str):
         """One pandas table from the CSV files of the upstream instances named prefix_<network>, one per
         network."""
-        import pandas as pd  # here, not at the top: the workflow imports this module, and pandas is slow to load
+        import pandas as pd  # here, not at the top: the stages that write only arrays (data, train, minima) never load it
 
         return pd.concat([pd.read_csv(self.input(name, filename)) for name in self.upstream
                           if name.startswith(f"{prefix}_")], ignore_index=True)
@@ -129,6 +131,18 @@ class Stage:
         write_provenance(self.directory, self.name, self.key, self.params,
                          {k: Path(v).name for k, v in self.upstream.items()}, self.code, self.files)
         self.log(f"finished {self.name}/{self.key}: {', '.join(self.files)}")
+
+
+def run_stage(main: Callable[[Stage], None], job) -> None:
+    """What every stage script does under Snakemake (``job`` is the script's global ``snakemake``):
+    ``main`` computes the job's stage instance, which is then finished (its provenance written).
+    Torch, where the script imported it, gets the job's threads."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(job.threads)
+    stage = Stage(job.params.stage, job.log[0])
+    main(stage)
+    stage.finish()
 
 
 def seed_for(root_seed: int, *labels) -> int:

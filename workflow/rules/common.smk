@@ -12,12 +12,12 @@ import pandas as pd
 from replication.config import ConfigError, validate
 from replication.dashboard import summary
 from replication.paper import FIGURES as PAPER_FIGURES
-from replication.stages import StageTable
+from replication.stages import STAGES, StageTable
 from replication.view import refresh_view
 from replication.workdir import require_writable
 
 # A cluster job reads this file again; the main process has checked the palette (seaborn
-# takes a second to import) and owns the report's summary and the results view.
+# takes about a second to import) and owns the report's summary and the results view.
 MAIN = workflow.is_main_process
 try:
     validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml", palette=MAIN)
@@ -30,21 +30,21 @@ try:
 except OSError as error:
     sys.exit(f"Cannot run: {error}")
 TABLE = StageTable(ROOT, RESULTS)
-STAGES = TABLE.specs  # stage -> key -> spec passed to its script
+SPECS = TABLE.specs  # stage -> key -> spec passed to its script
 
 
 def stage_spec(stage):
-    return lambda wildcards: STAGES[stage][wildcards.key]
+    return lambda wildcards: SPECS[stage][wildcards.key]
 
 
 def upstream_files(stage):
-    """Input function: the files of every upstream instance, its data files (STAGE_RULES, in
-    stages.smk) and its provenance.json."""
+    """Input function: the files of every upstream instance, its data files (its stage record's
+    outputs) and its provenance.json."""
 
     def files(wildcards):
-        upstream = STAGES[stage][wildcards.key]["upstream"]
+        upstream = SPECS[stage][wildcards.key]["upstream"]
         return {
-            name: [f"{path}/{f}" for f in STAGE_RULES[Path(path).parent.name]]
+            name: [f"{path}/{f}" for f in STAGES[Path(path).parent.name].outputs]
             + [f"{path}/provenance.json"]
             for name, path in upstream.items()
         }

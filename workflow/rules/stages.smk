@@ -1,27 +1,8 @@
-# Every stage but the figures, one rule each: what it writes into results/<stage>/<key>/
-# besides provenance.json. What a job asks a cluster for is the config's `resources`.
-STAGE_RULES = {
-    "data": ["dataset.npz"],
-    "train": ["trajectories.npz"],
-    "minima": ["minima.npz"],
-    "vector_field": ["field_path.csv"],
-    "gamma_limit": ["positions.csv"],
-    "control_zeros": ["zeros.csv"],
-    "lyapunov_pl": ["lyapunov_pl.csv"],
-    "flow": ["deviation.csv"],
-    "quadratic_zeros": ["zeros.csv"],
-    "quadratic_adam": ["limits.csv"],
-    "quadratic_flow": ["deviation.csv", "paths.npz"],
-    "quadratic_rates": ["rates.csv"],
-    "capture": ["capture.csv"],
-    "width_sweep": ["widths.csv"],
-    # The dashboards: the claims at the config's root seed, and their agreement across root
-    # seeds (`make stability`), each in the report with its caption.
-    "claims": ["claims.csv", "claims.md", "excluded.csv"],
-    "stability": ["claims.csv", "claims.md"],
-}
+# Every stage but the figures (figures.smk), one rule each, from its record in
+# replication.stages: what it writes into results/<stage>/<key>/ besides provenance.json. What a
+# job asks a cluster for is the config's `resources`.
 CRITICAL_PATH = {"data", "train", "minima", "lyapunov_pl", "flow"}
-for stage, files in STAGE_RULES.items():
+for stage in [name for name in STAGES if name != "figures"]:
 
     rule:
         name:
@@ -29,7 +10,7 @@ for stage, files in STAGE_RULES.items():
         input:
             unpack(upstream_files(stage)),
         output:
-            stage_outputs(stage, files),
+            stage_outputs(stage, STAGES[stage].outputs),
         log:
             log_of(stage),
         benchmark:
