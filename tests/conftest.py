@@ -5,7 +5,8 @@ from adam_ode.erm import MLP, ERMProblem, make_dataset
 from helpers import LONG, TINY, UNTIL_FLOW, checksums, copy_repository, overlay, snakemake
 
 # Markers by file: `pytest -m unit` is the minute-long library suite; `make test` runs everything.
-MARKERS = {"test_workflow.py": "workflow", "test_faults.py": "faults", "test_cluster.py": "cluster"}
+MARKERS = {"test_workflow.py": "workflow", "test_extending.py": "workflow", "test_faults.py": "faults",
+           "test_cluster.py": "cluster"}
 
 
 def pytest_collection_modifyitems(items):
