@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.adam import run_adam
 from adam_ode.checks import sphere_points
 from adam_ode.schedule import geometric_grid, polynomial_schedule
+from replication.hyperparameters import adam_hyper
 from replication.neighbourhood import lyapunov_radius
 from replication.problems import erm_problem
 from replication.store import Stage, load_arrays, run_stage, save_table, seed_for
@@ -31,7 +32,7 @@ def captured(stage: Stage, name: str, net: dict, lyapunov: pd.DataFrame) -> list
     starts = np.concatenate([sphere_points(minima["thetas"][i], [radius], p["directions"], rng)[0] for i in keep])
     generator = torch.Generator().manual_seed(seed_for(p["seed"], "capture", name, "batches"))
     path = run_adam(torch.from_numpy(starts), problem.stochastic_gradient(p["batch_size"], generator),
-                    polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"]), AdamHyper(**p["adam"]), p["steps"],
+                    polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"]), adam_hyper(p), p["steps"],
                     record_steps=geometric_grid(p["steps"], p["record_points"]), loss=problem.loss)
     losses = path.losses.numpy()
     stage.log(f"network {name}: r={radius:g} ({'measured' if measured is not None else 'no measured neighbourhood'}), "

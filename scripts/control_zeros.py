@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.adam import run_adam
 from adam_ode.checks import distance_to_zero_set, polish_minimum
 from adam_ode.schedule import polynomial_schedule
 from adam_ode.vector_field.estimate import gauss_newton_zero
 from replication.estimators import common_random_numbers
+from replication.hyperparameters import adam_hyper
 from replication.problems import erm_problem
 from replication.store import Stage, run_stage, save_table, seed_for
 
@@ -34,7 +35,7 @@ def pilot_minima(p: dict, problem, name: str) -> list[np.ndarray]:
     gamma_0 = np.resize(np.atleast_1d(t["gamma_0"]), runs)  # train.gamma_0 may give one value per training run
     path = run_adam(problem.net.init(runs, torch.Generator().manual_seed(seed)),
                     problem.stochastic_gradient(t["batch_size"], torch.Generator().manual_seed(seed + 1)),
-                    polynomial_schedule(gamma_0, t["n_0"], t["rho"]), AdamHyper(**p["adam"]), t["steps"],
+                    polynomial_schedule(gamma_0, t["n_0"], t["rho"]), adam_hyper(p), t["steps"],
                     record_steps=np.array([t["steps"]]))
     residuals, jacobian = problem.numpy_residuals()
     polished = [polish_minimum(residuals, jacobian, theta, p["minima"]["tol"], max_iter=p["minima"]["max_iter"])

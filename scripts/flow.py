@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.adam import run_adam
 from adam_ode.flow import deviation, euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_flow_field
 from adam_ode.schedule import constant_schedule
 from replication.estimators import common_random_numbers
+from replication.hyperparameters import adam_hyper
 from replication.problems import erm_problem
 from replication.store import Stage, load_arrays, run_stage, save_table, seed_for
 
@@ -50,7 +51,7 @@ def sweep_rows(stage: Stage, problem, solvers: dict) -> list[dict]:
             generator = torch.Generator().manual_seed(seed_for(p["seed"], "flow", name, "sweep", k, gamma))
             path = run_adam(theta_0.expand(p["sweep_runs"], -1).clone(),
                             problem.stochastic_gradient(p["batch_size"], generator),
-                            constant_schedule(np.full(p["sweep_runs"], gamma)), AdamHyper(**p["adam"]), steps)
+                            constant_schedule(np.full(p["sweep_runs"], gamma)), adam_hyper(p), steps)
             for r in np.flatnonzero(path.diverged_at < 0):
                 rows += [{"network": name, "overparametrized": p["overparametrized"], "kind": "sweep", "start": k,
                           "run": int(r), "seed": k * p["sweep_runs"] + int(r), "gamma_0": gamma, "time": 0.0,

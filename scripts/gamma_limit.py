@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import AdamHyper, stationary_means
+from adam_ode.adam import stationary_means
 from adam_ode.checks import polish_minimum
 from adam_ode.erm import MLP, ERMProblem, make_dataset
 from adam_ode.vector_field.erm import ERMCommonRandomNumbers
 from adam_ode.vector_field.estimate import field_zero
+from replication.hyperparameters import adam_hyper
 from replication.store import Stage, run_stage, save_table, seed_for
 
 
@@ -34,8 +35,8 @@ def critical_point(p: dict, k: int):
 
 
 def field(p: dict, problem, k: int, j: int) -> ERMCommonRandomNumbers:
-    return ERMCommonRandomNumbers(problem, p["batch_size"], AdamHyper(**p["adam"]), n_samples=p["n_samples"],
-                                  seed=seed_for(p["seed"], "gamma_limit", "field", k, j), tol=p["tol"],
+    return ERMCommonRandomNumbers(problem, p["batch_size"], adam_hyper(p), n_samples=p["n_samples"],
+                                  seed=seed_for(p["seed"], "gamma_limit", "field", k, j), tol=p["field"]["tol"],
                                   control_variate=True)
 
 
@@ -45,14 +46,14 @@ def stationary(p: dict, problem, k: int, first_zero: np.ndarray, critical: np.nd
     zero, at most half its distance from the critical point."""
     generator = torch.Generator().manual_seed(seed_for(p["seed"], "gamma_limit", "adam", k))
     means = stationary_means(first_zero, problem.stochastic_gradient(p["batch_size"], generator), p["gammas"],
-                             AdamHyper(**p["adam"]), runs=p["runs"], burn_in_steps=p["burn_in_steps"],
+                             adam_hyper(p), runs=p["runs"], burn_in_steps=p["burn_in_steps"],
                              average_steps=p["average_steps"])
     rng = np.random.default_rng(seed_for(p["seed"], "gamma_limit", "noiseless", k))
     directions = rng.standard_normal((p["noiseless_runs"], len(first_zero)))
     radius = 0.5 * np.linalg.norm(first_zero - critical)
     starts = first_zero + radius * rng.uniform(size=(len(directions), 1)) * directions / np.linalg.norm(
         directions, axis=1, keepdims=True)
-    noiseless = stationary_means(starts, problem.full_gradient, p["gammas"], AdamHyper(**p["adam"]),
+    noiseless = stationary_means(starts, problem.full_gradient, p["gammas"], adam_hyper(p),
                                  runs=p["noiseless_runs"], burn_in_steps=p["burn_in_steps"],
                                  average_steps=p["average_steps"])
     return means, noiseless

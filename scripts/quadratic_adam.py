@@ -5,14 +5,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.adam import run_adam
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.schedule import polynomial_schedule
+from replication.hyperparameters import adam_hyper
 from replication.store import Stage, run_stage, save_table, seed_for
 
 
 def main(stage: Stage) -> None:
-    p, a = stage.params, stage.params["adam"]
+    p = stage.params
     schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
     window_start = int((1 - p["final_window"]) * p["steps"])
     betas = np.repeat(p["betas"], p["adam_seeds"])  # every beta's runs advance in one batch
@@ -22,7 +23,7 @@ def main(stage: Stage) -> None:
         rng = np.random.default_rng(seed_for(p["seed"], "quadratic_adam", index))
         theta_0 = torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
         path = run_adam(theta_0, StochasticQuadratic(law, 1).stochastic_gradient(rng), schedule,
-                        AdamHyper(a["alpha"], betas, a["eps"]), p["steps"], record_steps=[p["steps"]],
+                        adam_hyper(p, beta=betas), p["steps"], record_steps=[p["steps"]],
                         average_from=window_start)
         limits = path.average[:, 0].numpy()
         rows += [{"law": index, "law_name": law.name, "symmetric": law.symmetric, "mean": law.mean,

@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.adam import run_adam
 from adam_ode.flow import euler_flow, flow_deviations, gradient_flow_field, integrate_flow, noiseless_flow_field
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times, window_end
 from adam_ode.vector_field.estimate import field_zero
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
+from replication.hyperparameters import adam_hyper
 from replication.store import Stage, run_stage, save_arrays, save_table, seed_for
 
 
@@ -49,9 +50,9 @@ def runs(p: dict) -> tuple[list[str], np.ndarray, list[list[int]], np.ndarray]:
 
 
 def main(stage: Stage) -> None:
-    p, a = stage.params, stage.params["adam"]
+    p = stage.params
     problem = StochasticQuadratic(NoiseLaw(**p["law"]), len(p["theta_0"]))
-    hyper = AdamHyper(a["alpha"], a["beta"], a["eps"])
+    hyper = adam_hyper(p)
     crn = QuadraticCommonRandomNumbers(problem, hyper, n_samples=p["n_samples"],
                                        seed=seed_for(p["seed"], "quadratic_flow", "field"), tol=p["field"]["tol"])
     flows = flow_solvers(p, problem, crn)

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.adam import run_adam
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.schedule import constant_schedule
+from replication.hyperparameters import adam_hyper
 from replication.quadratic_fields import shift_table
 from replication.store import Stage, run_stage, save_table, seed_for
 
@@ -34,7 +35,7 @@ def stationary_spreads(stage: Stage, law: NoiseLaw) -> list[dict]:
         rng = np.random.default_rng(seed_for(p["seed"], "quadratic_rates", "spread", noise))
         path = run_adam(torch.full((len(gammas), 1), law.mean - 1.0, dtype=torch.float64),
                         problem.stochastic_gradient(rng), constant_schedule(gammas),
-                        AdamHyper(adam["alpha"], adam["beta"], adam["eps"]), p["spread_steps"],
+                        adam_hyper(p), p["spread_steps"],
                         record_steps=second_half)
         spread = path.thetas[:, :, 0].std(dim=0).numpy()
         rows += [{"kind": "spread", "sweep": "gamma", "law": law.name if noise == "skewed" else "no noise",

@@ -9,8 +9,9 @@ import sys
 import numpy as np
 import torch
 
-from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.adam import run_adam
 from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times, window_end
+from replication.hyperparameters import adam_hyper
 from replication.problems import erm_problem
 from replication.store import Stage, run_stage, save_arrays, seed_for
 
@@ -37,7 +38,7 @@ def main(stage: Stage) -> None:
 
     path = run_adam(
         theta_0, problem.stochastic_gradient(p["batch_size"], torch.Generator().manual_seed(seed + 1)),
-        schedule, AdamHyper(**p["adam"]), p["steps"], record_steps=recorded_steps(p, schedule), loss=problem.loss,
+        schedule, adam_hyper(p), p["steps"], record_steps=recorded_steps(p, schedule), loss=problem.loss,
         progress=progress, progress_every=max(1, p["steps"] // 10),
     )
     if np.all(path.diverged_at >= 0):

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import AdamHyper, run_adam
+from adam_ode.adam import run_adam
 from adam_ode.schedule import geometric_grid, polynomial_schedule
+from replication.hyperparameters import adam_hyper
 from replication.problems import erm_problem
 from replication.store import Stage, run_stage, save_table, seed_for
 
@@ -23,7 +24,7 @@ def main(stage: Stage) -> None:
         seed = seed_for(p["seed"], "width_sweep", width)
         path = run_adam(problem.net.init(p["seeds"], torch.Generator().manual_seed(seed)),
                         problem.stochastic_gradient(p["batch_size"], torch.Generator().manual_seed(seed + 1)),
-                        schedule, AdamHyper(**p["adam"]), p["steps"],
+                        schedule, adam_hyper(p), p["steps"],
                         record_steps=geometric_grid(p["steps"], p["record_points"]), loss=problem.loss)
         losses = path.losses.numpy()
         rows += [{"data": data, "width": width, "dim": problem.dim, "n": problem.n, "floor": problem.loss_floor,

@@ -158,3 +158,15 @@ def test_stationary_means_take_one_start_per_run_and_without_noise_settle_at_the
     assert np.abs(means[-1] - 1.0).max() < 0.05
     with pytest.raises(ValueError):
         stationary_means(starts[:2], exact, gammas, AdamHyper(0.9, 0.9, 1e-8), runs=3, burn_in_steps=1, average_steps=1)
+
+
+def test_a_stage_s_hyperparameters_are_its_adam_section_with_what_it_varies():
+    from replication.hyperparameters import adam_hyper
+
+    def values(hyper: AdamHyper) -> tuple:
+        return hyper.alpha, hyper.beta, hyper.eps
+
+    params = {"adam": {"alpha": 0.9, "eps": 1e-8}}
+    assert values(adam_hyper(params, beta=0.99)) == (0.9, 0.99, 1e-8)
+    assert values(adam_hyper({"adam": {"alpha": 0.9, "beta": 0.999, "eps": 1e-8}}, alpha=0.0)) == (0.0, 0.999, 1e-8)
+    assert params == {"adam": {"alpha": 0.9, "eps": 1e-8}}  # the stage's parameters are left as they were

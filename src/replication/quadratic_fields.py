@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from adam_ode.adam import AdamHyper
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 
+from .hyperparameters import adam_hyper
 from .store import seed_for
 
 
@@ -20,8 +20,8 @@ def quadratic_fields(params: dict, law: NoiseLaw, beta: float, batch_size: int,
     sequences on the 1-D quadratic (a stage's adam and field parameters, at this beta). Field k is
     seeded from the root seed, ``labels``, the sample size and k: a config with more sequences
     draws other fields, not a continuation of these, so two configs' rows are independent."""
-    field, adam = params["field"], params["adam"]
-    problem, hyper = StochasticQuadratic(law, 1, batch_size), AdamHyper(adam["alpha"], beta, adam["eps"])
+    field = params["field"]
+    problem, hyper = StochasticQuadratic(law, 1, batch_size), adam_hyper(params, beta=beta)
     return [QuadraticCommonRandomNumbers(
         problem, hyper, n_samples=params["n_samples"], tol=field["tol"], control_variate=field["control_variate"],
         seed=seed_for(params["seed"], *labels, params["n_samples"], k)) for k in range(params["seeds"])]

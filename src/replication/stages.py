@@ -149,7 +149,7 @@ def _quadratic_rates(C):
 
 def _gamma_limit(C):
     G = C["gamma_limit"]
-    return [Instance("", {"adam": C["adam"], "seed": C["seed"], "tol": C["field"]["tol"],
+    return [Instance("", {"adam": C["adam"], "seed": C["seed"], "field": {"tol": C["field"]["tol"]},
                           "data": {k: C["data"][k] for k in ("n", "input_dim", "target")}, **G,
                           "network": {k: C["networks"][G["network"]][k] for k in ("widths", "activation")}})]
 
