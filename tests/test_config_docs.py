@@ -31,3 +31,11 @@ def test_keys_reach_only_the_stages_that_read_them():
     assert found["stability.replicates"] == (["stability"], ["stability"])
     # Every computing key reruns something; a rerun always includes its readers.
     assert all(set(readers) <= set(reruns) for readers, reruns in found.values())
+
+
+def test_the_schema_s_stage_resources_are_the_generated_ones():
+    """One default resources entry per stage record, written by make docs (docs/extending.md)."""
+    from replication.docs.config_keys import RESOURCES_END, RESOURCES_START, SCHEMA_PATH, resources_block
+
+    text = SCHEMA_PATH.read_text()
+    assert text.split(RESOURCES_START + "\n", 1)[1].split("\n" + RESOURCES_END, 1)[0] == resources_block()

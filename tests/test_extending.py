@@ -27,7 +27,8 @@ def test_the_worked_example_adds_an_experiment_in_the_files_it_lists(tiny_refere
     git(repo, "commit", "-qm", "before the example")
     text = DOC.read_text()
     git(repo, "apply", input="".join(re.findall(r"```diff\n(.*?)```", text, re.S)))
-    subprocess.run([sys.executable, "-c", "from replication.docs.config_keys import refresh; refresh()"], cwd=repo,
+    subprocess.run([sys.executable, "-c", "from replication.docs.config_keys import refresh, refresh_schema; "
+                                          "refresh_schema(); refresh()"], cwd=repo,
                    check=True, env={**os.environ, "PYTHONPATH": str(repo / "src")})
     changed = sorted(line[3:] for line in git(repo, "status", "--porcelain", "--untracked-files=all").splitlines())
     listed = sorted(re.findall(r"^\| `([^`]+)` \|", text, re.M))

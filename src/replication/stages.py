@@ -35,6 +35,10 @@ class StageRecord:
     name: str
     outputs: tuple[str, ...]  # what it writes into results/<stage>/<key>/ besides provenance.json
     instances: Callable[[dict], list[Instance]] | None  # from the config; None: registered apart (stability)
+    # What a job asks a cluster for at its first attempt by default, (mem_mb, runtime in minutes): about
+    # 1.5x the peak memory and 10x the time of the default config's jobs. The schema's defaults of the
+    # config's resources section are generated from it (make docs); a config with larger sizes sets its own.
+    resources: tuple[int, int]
 
 
 DATA: Upstream = (("data", "data", ""),)
@@ -200,25 +204,25 @@ def _claims(C):
 
 # In an order in which every stage comes after the stages it reads.
 STAGES = {record.name: record for record in (
-    StageRecord("data", ("dataset.npz",), _data),
-    StageRecord("train", ("trajectories.npz",), _train),
-    StageRecord("minima", ("minima.npz",), _minima),
-    StageRecord("vector_field", ("field_path.csv",), _vector_field),
-    StageRecord("control_zeros", ("zeros.csv",), _control_zeros),
-    StageRecord("lyapunov_pl", ("lyapunov_pl.csv",), _lyapunov_pl),
-    StageRecord("flow", ("deviation.csv",), _flow),
-    StageRecord("quadratic_zeros", ("zeros.csv",), _quadratic_zeros),
-    StageRecord("quadratic_adam", ("limits.csv",), _quadratic_adam),
-    StageRecord("quadratic_flow", ("deviation.csv", "paths.npz"), _quadratic_flow),
-    StageRecord("quadratic_rates", ("rates.csv",), _quadratic_rates),
-    StageRecord("gamma_limit", ("positions.csv",), _gamma_limit),
-    StageRecord("capture", ("capture.csv",), _capture),
-    StageRecord("width_sweep", ("widths.csv",), _width_sweep),
-    StageRecord("figures", (), _figures),  # each figure's rule writes <figure>.pdf and .png
+    StageRecord("data", ("dataset.npz",), _data, (350, 10)),
+    StageRecord("train", ("trajectories.npz",), _train, (450, 10)),
+    StageRecord("minima", ("minima.npz",), _minima, (450, 10)),
+    StageRecord("vector_field", ("field_path.csv",), _vector_field, (500, 10)),
+    StageRecord("control_zeros", ("zeros.csv",), _control_zeros, (500, 10)),
+    StageRecord("lyapunov_pl", ("lyapunov_pl.csv",), _lyapunov_pl, (650, 30)),
+    StageRecord("flow", ("deviation.csv",), _flow, (500, 50)),
+    StageRecord("quadratic_zeros", ("zeros.csv",), _quadratic_zeros, (450, 10)),
+    StageRecord("quadratic_adam", ("limits.csv",), _quadratic_adam, (600, 10)),
+    StageRecord("quadratic_flow", ("deviation.csv", "paths.npz"), _quadratic_flow, (1300, 10)),
+    StageRecord("quadratic_rates", ("rates.csv",), _quadratic_rates, (550, 10)),
+    StageRecord("gamma_limit", ("positions.csv",), _gamma_limit, (1050, 20)),
+    StageRecord("capture", ("capture.csv",), _capture, (500, 10)),
+    StageRecord("width_sweep", ("widths.csv",), _width_sweep, (450, 20)),
+    StageRecord("figures", (), _figures, (550, 10)),  # each figure's rule writes <figure>.pdf and .png
     # The dashboards: the claims at the config's root seed, and their agreement across root seeds
     # (`make stability`), each in the report with its caption.
-    StageRecord("claims", ("claims.csv", "claims.md", "excluded.csv"), _claims),
-    StageRecord("stability", ("claims.csv", "claims.md"), None),
+    StageRecord("claims", ("claims.csv", "claims.md", "excluded.csv"), _claims, (250, 10)),
+    StageRecord("stability", ("claims.csv", "claims.md"), None, (250, 10)),
 )}
 
 

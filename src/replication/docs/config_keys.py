@@ -14,12 +14,14 @@ from pathlib import Path
 import yaml
 
 from ..config import validate
-from ..stages import StageTable
+from ..stages import STAGES, StageTable
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 README = ROOT / "config" / "README.md"
 START, END = "<!-- keys:start -->", "<!-- keys:end -->"
+RESOURCES_START = "      # stage-resources:start (generated from the stage records in src/replication/stages.py: make docs)"
+RESOURCES_END = "      # stage-resources:end"
 NAME = "<name>"  # a placeholder for the names of `networks`
 
 
@@ -186,3 +188,20 @@ def refresh(readme: Path = README) -> None:
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     readme.write_text(f"{head}{START}\n{key_table()}\n{END}{tail}")
+
+
+def resources_block() -> str:
+    """The defaults of the schema's resources section: one entry per stage record."""
+    def job(name):
+        return "a figure job" if name == "figures" else f"a `{name}` job"
+
+    return "\n".join(f'      {name}: {{$ref: "#/$defs/resources", default: {{mem_mb: {mem_mb}, runtime: {runtime}}}, '
+                     f'description: "Memory (MB) and wall time (minutes) of {job(name)}."}}'
+                     for name, (mem_mb, runtime) in ((r.name, r.resources) for r in STAGES.values()))
+
+
+def refresh_schema(path: Path = SCHEMA_PATH) -> None:
+    text = path.read_text()
+    head, rest = text.split(RESOURCES_START, 1)
+    _, tail = rest.split(RESOURCES_END, 1)
+    path.write_text(f"{head}{RESOURCES_START}\n{resources_block()}\n{RESOURCES_END}{tail}")
