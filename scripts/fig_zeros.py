@@ -9,8 +9,7 @@ from replication.store import Stage, run_stage
 
 
 def main(stage: Stage) -> None:
-    p = stage.params
-    apply_style(p)
+    apply_style(stage.params)
     zeros = pd.read_csv(stage.input("zeros", "zeros.csv"))
     mirrored, zeros = zeros[zeros["mirrored"]], zeros[~zeros["mirrored"]]
     limits = pd.read_csv(stage.input("adam", "limits.csv"))
@@ -33,7 +32,7 @@ def main(stage: Stage) -> None:
     axes[0, 0].set_ylabel(r"position $\theta$")
     handles = {label: h for ax in axes[0] for h, label in zip(*ax.get_legend_handles_labels())}
     axes[0, -1].legend(handles.values(), handles.keys(), fontsize="small")
-    save_figure(fig, stage.output("F2_zeros.pdf"), stage.output("F2_zeros.png"), p["dpi"])
+    save_figure(fig, stage.output("F2_zeros.pdf"), stage.output("F2_zeros.png"), stage.params["dpi"])
 
 
 if __name__ == "__main__":

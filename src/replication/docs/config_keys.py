@@ -15,6 +15,7 @@ import yaml
 
 from ..config import validate
 from ..stages import STAGES, StageTable
+from .blocks import fill
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -184,10 +185,7 @@ def key_table() -> str:
 
 
 def refresh(readme: Path = README) -> None:
-    text = readme.read_text()
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{key_table()}\n{END}{tail}")
+    fill(readme, {(START, END): key_table()})
 
 
 def resources_block() -> str:
@@ -201,7 +199,4 @@ def resources_block() -> str:
 
 
 def refresh_schema(path: Path = SCHEMA_PATH) -> None:
-    text = path.read_text()
-    head, rest = text.split(RESOURCES_START, 1)
-    _, tail = rest.split(RESOURCES_END, 1)
-    path.write_text(f"{head}{RESOURCES_START}\n{resources_block()}\n{RESOURCES_END}{tail}")
+    fill(path, {(RESOURCES_START, RESOURCES_END): resources_block()})

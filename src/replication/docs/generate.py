@@ -28,6 +28,7 @@ from ..config import overlaid, validate
 from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
 from ..stages import StageTable
+from .blocks import fill
 
 ROOT = Path(__file__).resolve().parents[3]
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
@@ -50,14 +51,6 @@ def claims_table(claims: pd.DataFrame) -> str:
                      f"({row.ci_level:.0%}) | {row.margin:.3g} | {row.verdict} | {agreement} | "
                      f"{'**NOT as expected**' if outcome == 'NOT as expected' else outcome} |")
     return "\n".join(lines)
-
-
-def _replace_block(text: str, start: str, end: str, body: str) -> str:
-    if start not in text or end not in text:
-        raise SystemExit(f"no {start} ... {end} block to fill")
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    return f"{head}{start}\n{body}\n{end}{tail}"
 
 
 def _markdown(table: pd.DataFrame) -> str:
@@ -157,23 +150,16 @@ def run_table(jobs: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _fill(path: Path, blocks: dict[tuple[str, str], str]) -> None:
-    text = path.read_text()
-    for (start, end), body in blocks.items():
-        text = _replace_block(text, start, end, body)
-    path.write_text(text)
-
-
 def refresh(run: Path, root: Path = ROOT, benchmarks: Path | None = None, paper: Path | None = None,
             results: Path = ROOT / "results") -> None:
     """Fill every generated block under ``root`` from the default run ``run`` (a results/current/<name>/
     view), `make bench`'s CSV files in ``benchmarks`` and the run of the overlay ``paper``."""
     claims = pd.read_csv(run / "stability.csv" if (run / "stability.csv").is_file() else run / "claims.csv")
-    _fill(root / "README.md", {(SUMMARY_START, SUMMARY_END): summary(claims), (PAPER_START, PAPER_END): pipeline_map()})
-    _fill(root / "docs" / "results.md", {(START, END): claims_table(claims)})
+    fill(root / "README.md", {(SUMMARY_START, SUMMARY_END): summary(claims), (PAPER_START, PAPER_END): pipeline_map()})
+    fill(root / "docs" / "results.md", {(START, END): claims_table(claims)})
     performance = benchmark_tables(benchmarks) if benchmarks is not None else None
     if performance is not None:
-        _fill(root / "docs" / "performance.md", {(BENCH_START, BENCH_END): performance})
+        fill(root / "docs" / "performance.md", {(BENCH_START, BENCH_END): performance})
     if paper is not None:
         config = config_of(paper)
         jobs = jobs_of(config, results)
@@ -181,7 +167,7 @@ def refresh(run: Path, root: Path = ROOT, benchmarks: Path | None = None, paper:
         paper_claims = results / "current" / config["name"] / "claims.csv"
         if paper_claims.is_file():
             blocks[RUN_CLAIMS_START, RUN_CLAIMS_END] = claims_table(pd.read_csv(paper_claims))
-        _fill(root / "docs" / "paper-config.md", blocks)
+        fill(root / "docs" / "paper-config.md", blocks)
     images = root / "workflow" / "report" / "images"
     images.mkdir(parents=True, exist_ok=True)
     for name in SHOWN:
