@@ -44,11 +44,10 @@ def pilot_minima(p: dict, problem, name: str) -> list[np.ndarray]:
 
 
 
-def zero_rows(stage: Stage, name: str, problem, pilot: int, theta: np.ndarray) -> list[dict]:
+def zero_rows(stage: Stage, name: str, problem, pilot: int, theta: np.ndarray, residuals, jacobian) -> list[dict]:
     """At one pilot minimum, per setting (alpha, beta, M): the zero of f that Gauss-Newton finds from
-    it, its distance from the minimum set and its F - inf F."""
+    it, its distance from the minimum set (of the residuals, with their Jacobian) and its F - inf F."""
     p, rows = stage.params, []
-    residuals, jacobian = problem.numpy_residuals()
     for s in p["settings"]:
         alpha, beta, m = s["alpha"], s["beta"], s["batch_size"]
         field = common_random_numbers(p, problem, m, "control_zeros", name, alpha, beta, m,
@@ -70,7 +69,9 @@ def main(stage: Stage) -> None:
         problem = erm_problem(stage.input("data", "dataset.npz"), net)
         minima = pilot_minima(stage.params, problem, name)
         stage.log(f"network {name}: {len(minima)} pilot minima on the minimum set")
-        rows += [row for pilot, theta in enumerate(minima) for row in zero_rows(stage, name, problem, pilot, theta)]
+        residuals, jacobian = problem.numpy_residuals()
+        rows += [row for pilot, theta in enumerate(minima)
+                 for row in zero_rows(stage, name, problem, pilot, theta, residuals, jacobian)]
     save_table(stage.output("zeros.csv"), pd.DataFrame(rows, columns=COLUMNS))
 
 

@@ -5,16 +5,14 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from replication.figures import apply_style, log_axes, save_figure
+from replication.neighbourhood import random_directions
 from replication.store import Stage, run_stage
 
 
 def main(stage: Stage) -> None:
     p = stage.params
     apply_style(p)
-    table = stage.tables("lyapunov", "lyapunov_pl.csv")
-    # Both ratios do not depend on (alpha, beta): one copy, at the random directions.
-    table = table[table["search"] == "random"]
-    table = table[(table[["alpha", "beta"]] == table[["alpha", "beta"]].iloc[0]).all(axis=1)]
+    table = random_directions(stage.tables("lyapunov", "lyapunov_pl.csv"))
     points = table.drop_duplicates(["network", "minimum", "radius", "direction"])
     worst_pl = points.groupby(["network", "minimum", "radius"], as_index=False)["pl_ratio"].min()
     at_m = table[table["batch_size"] == p["batch_size"]]

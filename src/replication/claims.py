@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .dashboard import family_of
-from .neighbourhood import capture_tolerance, lyapunov_radius, threshold_batch_size
+from .neighbourhood import capture_tolerance, lyapunov_radius, random_directions, threshold_batch_size
 from .paper import BY_NAME
 from .rates import constant_in_batch_size, constant_in_u, slope_in_batch_size, upper_half
 from .stats import Verdict, below_zero, beyond, equivalent, every_case, extrapolate_to_zero, holm, in_band, mean_of, nonzero
@@ -39,8 +39,8 @@ ERROR_RATE = 0.05
 
 CONFLICTING = ("the data: the last two inputs repeat the first with labels y_0, y_0 + delta, so the network cannot "
                "interpolate and the mini-batch noise does not vanish on the minimum set")
-_COROLLARY_1_10 = {"reference": "Corollary 1.10"}
 UNDERPARAMETRIZED = "the network: underparametrized (d < N), so the centre is a critical point with F > inf F"
+_COROLLARY_1_10 = {"reference": "Corollary 1.10"}
 
 
 def network_controls(networks: dict) -> dict[str, str | None]:
@@ -582,15 +582,9 @@ def _taylor_row(id: str, sub: pd.DataFrame, column: str, extreme: str, tolerance
                 **fields)
 
 
-def _random_directions(lyapunov: pd.DataFrame) -> pd.DataFrame:
-    """The PL and noise ratios do not depend on (alpha, beta): one copy, at the random directions."""
-    random = lyapunov[lyapunov["search"] == "random"]
-    return random[(random[["alpha", "beta"]] == random[["alpha", "beta"]].iloc[0]).all(axis=1)]
-
-
 def _pl_arguments(t: ClaimInputs) -> dict:
     # F5's rows at an underparametrized critical point are sanity rows; conflicting data has no PL claim.
-    random = _random_directions(t("lyapunov_*/lyapunov_pl.csv"))
+    random = random_directions(t("lyapunov_*/lyapunov_pl.csv"))
     return {"table": random[random["network"].map(t.controls) != CONFLICTING],
             "tolerance": t.claims["rate_tolerance"], "controls": t.controls}
 
@@ -612,7 +606,7 @@ def pl_claims(table: pd.DataFrame, tolerance: float, controls: dict[str, str]) -
 
 
 @claim_check("F5_pl", ("F5.noise_bound.*",), ("lyapunov_*/lyapunov_pl.csv",),
-             lambda t: {"table": t.overparametrized(_random_directions(t("lyapunov_*/lyapunov_pl.csv"))),
+             lambda t: {"table": t.overparametrized(random_directions(t("lyapunov_*/lyapunov_pl.csv"))),
                         "batch_size": t.params["batch_size"], "tolerance": t.claims["rate_tolerance"],
                         "controls": t.controls})
 def noise_claims(table: pd.DataFrame, batch_size: int, tolerance: float, controls: dict[str, str]) -> list[dict]:

@@ -20,6 +20,13 @@ def significant_fraction(table: pd.DataFrame) -> pd.Series:
     return negative.groupby([table["radius"], table["batch_size"]]).mean()
 
 
+def random_directions(lyapunov: pd.DataFrame) -> pd.DataFrame:
+    """The lyapunov_pl rows of the random directions at one (alpha, beta): the PL and noise ratios do
+    not depend on the momentum pair, so one copy of them."""
+    random = lyapunov[lyapunov["search"] == "random"]
+    return random[(random[["alpha", "beta"]] == random[["alpha", "beta"]].iloc[0]).all(axis=1)]
+
+
 def lyapunov_radius(table: pd.DataFrame, batch_size: int) -> float | None:
     """r0: the largest radius such that at batch size M and every radius <= r0 all sampled
     points have grad F . f significantly below 0 (None if the smallest radius fails)."""
