@@ -1,7 +1,6 @@
 """The paper registry is the one place that links claims, rules, scripts, checks and captions:
 everything it names exists, and what is generated from it has not drifted."""
 
-import functools
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -9,8 +8,8 @@ import pytest
 import yaml
 
 from replication import claims
-from replication.config import overlaid, validate
-from replication.docs.generate import PAPER_END, PAPER_START, pipeline_map
+from replication.config import validate
+from replication.docs.generate import PAPER_END, PAPER_START, config_of, pipeline_map
 from replication.paper import FIGURES
 from replication.stages import StageTable
 
@@ -41,9 +40,7 @@ def test_every_named_piece_exists():
 def test_the_claim_checks_read_what_the_claims_stage_reads(overlay):
     """Every table a registered check declares is an input of the claims stage, and every input of
     the claims stage is read by a check (the training runs: by the list of excluded runs)."""
-    config = validate(functools.reduce(overlaid, (yaml.safe_load((ROOT / "config" / name).read_text())
-                                                  for name in ["config.yaml", *overlay])),
-                      ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    config = config_of(*(ROOT / "config" / name for name in overlay))
     table = StageTable(ROOT)
     key = table.register(config)["claims"]
     upstream = set(table.specs["claims"][key]["upstream"])
