@@ -11,10 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import run_adam
 from adam_ode.checks import sphere_points
-from adam_ode.schedule import geometric_grid, polynomial_schedule
-from replication.hyperparameters import adam_hyper
+from replication.hyperparameters import mini_batch_adam
 from replication.neighbourhood import lyapunov_radius
 from replication.problems import erm_problem
 from replication.store import Stage, load_arrays, run_stage, save_table, seed_for
@@ -31,18 +29,15 @@ def captured(stage: Stage, name: str, net: dict, lyapunov: pd.DataFrame) -> list
     rng = np.random.default_rng(seed_for(p["seed"], "capture", name))
     starts = np.concatenate([sphere_points(minima["thetas"][i], [radius], p["directions"], rng)[0] for i in keep])
     generator = torch.Generator().manual_seed(seed_for(p["seed"], "capture", name, "batches"))
-    path = run_adam(torch.from_numpy(starts), problem.stochastic_gradient(p["batch_size"], generator),
-                    polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"]), adam_hyper(p), p["steps"],
-                    record_steps=geometric_grid(p["steps"], p["record_points"]), loss=problem.loss)
+    path = mini_batch_adam(problem, torch.from_numpy(starts), generator, p)
     losses = path.losses.numpy()
     stage.log(f"network {name}: r={radius:g} ({'measured' if measured is not None else 'no measured neighbourhood'}), "
               f"{len(starts)} runs, median F {np.median(losses[0]):.3e} -> {np.median(losses[-1]):.3e}")
-    return [{"network": name, "overparametrized": net["overparametrized"], "alpha": p["adam"]["alpha"],
-             "beta": p["adam"]["beta"], "batch_size": p["batch_size"], "radius": radius,
-             "radius_measured": measured is not None, "minimum": int(keep[run // p["directions"]]),
-             "run": run, "step": int(step), "time": float(path.times[k, run]), "loss": float(losses[k, run]),
-             "floor": problem.loss_floor, "diverged": bool(path.diverged_at[run] >= 0)}
-            for run in range(len(starts)) for k, step in enumerate(path.steps)]
+    head = {"network": name, "overparametrized": net["overparametrized"], "alpha": p["adam"]["alpha"],
+            "beta": p["adam"]["beta"], "batch_size": p["batch_size"], "radius": radius,
+            "radius_measured": measured is not None}
+    return [{**head, "minimum": int(keep[record["run"] // p["directions"]]), **record, "floor": problem.loss_floor,
+             "diverged": bool(path.diverged_at[record["run"]] >= 0)} for record in path.records()]
 
 
 def main(stage: Stage) -> None:

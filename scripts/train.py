@@ -9,9 +9,8 @@ import sys
 import numpy as np
 import torch
 
-from adam_ode.adam import run_adam
-from adam_ode.schedule import geometric_grid, polynomial_schedule, training_times, window_end
-from replication.hyperparameters import adam_hyper
+from adam_ode.schedule import geometric_grid, training_times, window_end
+from replication.hyperparameters import mini_batch_adam, stage_schedule
 from replication.problems import erm_problem
 from replication.store import Stage, run_stage, save_arrays, seed_for
 
@@ -29,18 +28,16 @@ def main(stage: Stage) -> None:
     p = stage.params
     problem = erm_problem(stage.input("data", "dataset.npz"), p)
     seed = seed_for(p["seed"], "train", p["network"])
-    schedule = polynomial_schedule(p["gamma_0"], p["n_0"], p["rho"])
+    schedule = stage_schedule(p)
     theta_0 = problem.net.init(p["seeds"], torch.Generator().manual_seed(seed))
     stage.log(f"network {p['network']} widths={p['widths']} d={problem.dim} N={problem.n} runs={p['seeds']}")
 
     def progress(n, theta):
         stage.log(f"step {n}/{p['steps']}: median loss {problem.loss(theta).median().item():.3e}")
 
-    path = run_adam(
-        theta_0, problem.stochastic_gradient(p["batch_size"], torch.Generator().manual_seed(seed + 1)),
-        schedule, adam_hyper(p), p["steps"], record_steps=recorded_steps(p, schedule), loss=problem.loss,
-        progress=progress, progress_every=max(1, p["steps"] // 10),
-    )
+    path = mini_batch_adam(problem, theta_0, torch.Generator().manual_seed(seed + 1), p,
+                           record_steps=recorded_steps(p, schedule), progress=progress,
+                           progress_every=max(1, p["steps"] // 10))
     if np.all(path.diverged_at >= 0):
         message = f"network {p['network']}: every run diverged (first non-finite steps {path.diverged_at.tolist()})"
         stage.log(message)

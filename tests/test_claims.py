@@ -442,7 +442,7 @@ def test_the_f2_control_fails_where_the_shift_does_not_follow_the_law(second_law
     from replication.quadratic_fields import zero_table
     params = {"adam": {"alpha": 0.9, "eps": 1e-8}, "field": {"tol": 1e-6, "control_variate": True}, "seed": 11,
               "laws": [{"name": "two_point", "mean": 1.0, "scale": 3.0, "shape": 0.1}, second_law],
-              "betas": [0.9], "seeds": 6, "n_samples": 400}
+              "betas": [0.9], "zero_seeds": 6, "zero_samples": 400}
     zeros = zero_table(params)
     # Adam's limits only complete the input; the control row reads the zeros alone.
     limits = zeros[~zeros["mirrored"]].groupby(["law", "beta"], as_index=False)["zero"].mean().rename(

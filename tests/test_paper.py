@@ -82,7 +82,11 @@ def test_a_check_reads_only_what_it_declares_and_writes_only_its_rows():
     inputs = claims.ClaimInputs(stage).restricted_to(("zeros/zeros.csv",))
     with pytest.raises(KeyError, match="rates/rates.csv, which its registry entry does not declare"):
         inputs("rates/rates.csv")
-    stray = claims.ClaimCheck(lambda: [{"id": "F7.other"}], "F7_rates", ("F7.spread*",), (), lambda t: {})
+    sly = claims.ClaimCheck(lambda rates: [], "F7_rates", ("F7.*",),
+                            {"rates": claims.Source(lambda t: t("rates/rates.csv"))})  # reads what it does not name
+    with pytest.raises(KeyError, match="rates/rates.csv, which its registry entry does not declare"):
+        sly.rows_of(claims.ClaimInputs(stage))
+    stray = claims.ClaimCheck(lambda: [{"id": "F7.other"}], "F7_rates", ("F7.spread*",), {})
     with pytest.raises(ValueError, match="outside its registered patterns"):
         stray.rows_of(claims.ClaimInputs(stage))
 

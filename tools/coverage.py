@@ -38,7 +38,7 @@ REPLICATE_SEEDS, REFERENCE_SEED = 10**6, 2 * 10**6
 
 
 def stage_params(config: dict, root_seed: int, seeds: int, n_samples: int) -> dict:
-    """What quadratic_zeros reads, at another root seed and size."""
+    """What the fields of quadratic_zeros read, at another root seed and size."""
     return {"adam": config["adam"], "field": {k: config["field"][k] for k in ("tol", "control_variate")},
             "seed": root_seed, "seeds": seeds, "n_samples": n_samples}
 

@@ -51,6 +51,12 @@ class AdamPath:
     diverged_at: np.ndarray  # (R,) first step with a non-finite iterate, -1 if none
     average: torch.Tensor | None = None  # (R, d) mean of Theta_n over n >= average_from
 
+    def records(self) -> list[dict]:
+        """F along training, one record per run and recorded step: run, step n, time t_n and loss."""
+        losses = self.losses.numpy()
+        return [{"run": run, "step": int(step), "time": float(self.times[k, run]), "loss": float(losses[k, run])}
+                for run in range(losses.shape[1]) for k, step in enumerate(self.steps)]
+
 
 GradientOracle = Callable[[torch.Tensor, int], torch.Tensor]
 

@@ -70,46 +70,37 @@ class NoiseLaw:
 
     @property
     def skewness(self) -> float:
-        sign = -1.0 if self.mirrored else 1.0
-        if self.symmetric:
-            return 0.0
-        if self.name == "exponential":
-            return sign * 2.0
-        if self.name == "two_point":
-            return sign * (1 - 2 * self.p) / math.sqrt(self.p * (1 - self.p))
-        w = math.exp(self.sigma**2)
-        return sign * (w + 2) * math.sqrt(w - 1)
+        """kappa_3 / scale^3 (mirroring flips its sign)."""
+        return self._mirrored(self._standardized_cumulants()[0])
 
     @property
     def excess_kurtosis(self) -> float:
         """kappa_4 / scale^4, the fourth cumulant in units of the variance (mirroring keeps it)."""
-        if self.name == "normal":
-            return 0.0
-        if self.name == "rademacher":
-            return -2.0
-        if self.name == "exponential":
-            return 6.0
-        if self.name == "two_point":
-            pq = self.p * (1 - self.p)
-            return (1 - 6 * pq) / pq
-        w = math.exp(self.sigma**2)
-        return w**4 + 2 * w**3 + 3 * w**2 - 6
+        return self._standardized_cumulants()[1]
 
     @property
     def fifth_cumulant(self) -> float:
         """kappa_5 / scale^5 (mirroring flips its sign, as the skewness's)."""
-        sign = -1.0 if self.mirrored else 1.0
-        if self.symmetric:
-            return 0.0
+        return self._mirrored(self._standardized_cumulants()[2])
+
+    def _mirrored(self, odd_cumulant: float) -> float:
+        return -odd_cumulant if self.mirrored and odd_cumulant else odd_cumulant
+
+    def _standardized_cumulants(self) -> tuple[float, float, float]:
+        """(kappa_3, kappa_4, kappa_5) / (scale^3, scale^4, scale^5) of the law before mirroring."""
+        if self.name in SYMMETRIC_LAWS:
+            return 0.0, (0.0 if self.name == "normal" else -2.0), 0.0
         if self.name == "exponential":
-            return sign * 24.0
+            return 2.0, 6.0, 24.0
         if self.name == "two_point":
             pq = self.p * (1 - self.p)
-            return sign * (1 - 2 * self.p) * (1 - 12 * pq) / pq**1.5
-        # Lognormal: from the raw moments E[e^(n s Z)] = e^(n^2 s^2 / 2) of e^(s Z).
+            return (1 - 2 * self.p) / math.sqrt(pq), (1 - 6 * pq) / pq, (1 - 2 * self.p) * (1 - 12 * pq) / pq**1.5
+        w = math.exp(self.sigma**2)
+        # The fifth from the raw moments E[e^(n s Z)] = e^(n^2 s^2 / 2) of e^(s Z).
         raw = [math.exp(n * n * self.sigma**2 / 2) for n in range(6)]
         central = [sum(math.comb(n, j) * raw[j] * (-raw[1]) ** (n - j) for j in range(n + 1)) for n in range(6)]
-        return sign * (central[5] - 10 * central[3] * central[2]) / central[2] ** 2.5
+        return ((w + 2) * math.sqrt(w - 1), w**4 + 2 * w**3 + 3 * w**2 - 6,
+                (central[5] - 10 * central[3] * central[2]) / central[2] ** 2.5)
 
     def standardized(self, rng: np.random.Generator, size, batch_size: int = 1) -> np.ndarray:
         """Draws of (X - mean) / scale, X the mean of ``batch_size`` i.i.d. draws of the law: mean 0,

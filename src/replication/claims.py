@@ -83,21 +83,52 @@ class ClaimInputs:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a claim function's argument comes from: ``get`` of the claims stage's inputs, which
+    reads at most the tables ``reads``."""
+    get: Callable[[ClaimInputs], object]
+    reads: tuple[str, ...] = ()
+
+
+def table(path: str, view: Callable[[ClaimInputs, pd.DataFrame], pd.DataFrame] | None = None) -> Source:
+    """The upstream table at ``path`` ("name/file"), through ``view(inputs, table)`` where given."""
+    return Source(lambda t: t(path) if view is None else view(t, t(path)), (path,))
+
+
+def setting(key: str) -> Source:
+    """A key of the config's claims section (a margin, tolerance or fraction fixed before any draw)."""
+    return Source(lambda t: t.claims[key])
+
+
+def param(key: str) -> Source:
+    """A parameter of the claims stage."""
+    return Source(lambda t: t.params[key])
+
+
+CONTROLS = Source(lambda t: t.controls)
+
+
+@dataclass(frozen=True)
 class ClaimCheck:
     """A claim function as the claims stage runs it: the figure its rows belong to, the patterns of
-    their ids, the stage inputs it reads and its arguments from them."""
+    their ids, and where each of its arguments comes from."""
     function: Callable[..., list[dict]]
     figure: str
     rows: tuple[str, ...]
-    reads: tuple[str, ...]
-    arguments: Callable[[ClaimInputs], dict]
+    arguments: dict[str, Source]
 
     @property
     def name(self) -> str:
         return self.function.__name__
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The stage tables the check reads, in the order its arguments name them."""
+        return tuple(dict.fromkeys(path for source in self.arguments.values() for path in source.reads))
+
     def rows_of(self, inputs: ClaimInputs) -> list[dict]:
-        rows = self.function(**self.arguments(inputs.restricted_to(self.reads)))
+        restricted = inputs.restricted_to(self.reads)
+        rows = self.function(**{name: source.get(restricted) for name, source in self.arguments.items()})
         stray = [row["id"] for row in rows if not any(fnmatch.fnmatchcase(row["id"], p) for p in self.rows)]
         if stray:
             raise ValueError(f"{self.name} made rows outside its registered patterns {self.rows}: {stray}")
@@ -108,14 +139,15 @@ class ClaimCheck:
 CHECKS: list[ClaimCheck] = []
 
 
-def claim_check(figure: str, rows: tuple[str, ...], reads: tuple[str, ...], arguments: Callable[[ClaimInputs], dict]):
-    """Register the decorated claim function as a ClaimCheck; a function run on two inputs is
-    decorated twice (the lower decorator's check runs first)."""
+def claim_check(figure: str, rows: tuple[str, ...], **arguments: Source):
+    """Register the decorated claim function as a ClaimCheck whose keyword ``arguments`` say where
+    each of its arguments comes from; a function run on two inputs is decorated twice (the lower
+    decorator's check runs first)."""
     if figure not in BY_NAME:
         raise ValueError(f"claim check for {figure!r}, which is not a figure of the paper registry")
 
     def register(function):
-        CHECKS.append(ClaimCheck(function, figure, tuple(rows), tuple(reads), arguments))
+        CHECKS.append(ClaimCheck(function, figure, tuple(rows), arguments))
         return function
     return register
 
@@ -205,8 +237,8 @@ def _closest_rows(stem: str, network: str, table: pd.DataFrame, replicate: str, 
     return rows
 
 
-@claim_check("F1_flow", ("F1.follows.*", "F1.closest.*"), ("quadratic_flow/deviation.csv",),
-             lambda t: {"deviation": t("quadratic_flow/deviation.csv"), "margin": t.claims["slope_margin"]})
+@claim_check("F1_flow", ("F1.follows.*", "F1.closest.*"), deviation=table("quadratic_flow/deviation.csv"),
+             margin=setting("slope_margin"))
 def flow_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
     """Theorem 1.5 / Corollary 1.9 (F1) along training with decaying steps: D(n, T) of the Adam
     flow falls with t_n (log-log slope below -margin) and at the last start lies below the other
@@ -226,10 +258,11 @@ def flow_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
 
 # On the quadratic the flows have different limits, so D along training decides (flow_claims); on the
 # networks every flow ends on the minimum set, so only the step-size sweep from far starts does.
-@claim_check("F1_flow", ("F1.step_size.*", "F1.closest_small_step.*"), ("flow_*/deviation.csv",),
-             lambda t: {"deviation": t("flow_*/deviation.csv"), "margin": t.claims["slope_margin"]})
-@claim_check("F1_flow", ("F1.step_size.*", "F1.closest_small_step.*"), ("quadratic_flow/deviation.csv",),
-             lambda t: {"deviation": t("quadratic_flow/deviation.csv"), "margin": t.claims["slope_margin"]})
+_STEP_SIZE_ROWS = ("F1.step_size.*", "F1.closest_small_step.*")
+
+
+@claim_check("F1_flow", _STEP_SIZE_ROWS, deviation=table("flow_*/deviation.csv"), margin=setting("slope_margin"))
+@claim_check("F1_flow", _STEP_SIZE_ROWS, deviation=table("quadratic_flow/deviation.csv"), margin=setting("slope_margin"))
 def step_size_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
     """Theorem 1.5 (F1) over a window of training time T: D of the Adam flow shrinks with the step
     size (log-log slope above margin); at the smallest step size Adam is closer to the Adam flow
@@ -249,9 +282,8 @@ def step_size_claims(deviation: pd.DataFrame, margin: float) -> list[dict]:
     return rows
 
 
-@claim_check("F2_zeros", ("F2.*",), ("zeros/zeros.csv", "adam/limits.csv"),
-             lambda t: {"zeros": t("zeros/zeros.csv"), "limits": t("adam/limits.csv"),
-                        "kappa": t.claims["equivalence_margin"]})
+@claim_check("F2_zeros", ("F2.*",), zeros=table("zeros/zeros.csv"), limits=table("adam/limits.csv"),
+             kappa=setting("equivalence_margin"))
 def quadratic_claims(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float) -> list[dict]:
     """Corollary 1.10 on the 1-D stochastic quadratic (F2), per law and beta.
 
@@ -350,9 +382,8 @@ def _limit_row(tag: str, law: pd.Series, beta: float, limit, zero, kappa: float,
         statistic="Adam limit - zero of f (Welch: both errors)", **_COROLLARY_1_10)
 
 
-@claim_check("F3_field_path", ("F3.*",), ("gamma_limit/positions.csv",),
-             lambda t: {"positions": t("gamma_limit/positions.csv"), "network": t.params["gamma_limit_network"],
-                        "kappa": t.claims["equivalence_margin"]})
+@claim_check("F3_field_path", ("F3.*",), positions=table("gamma_limit/positions.csv"),
+             network=param("gamma_limit_network"), kappa=setting("equivalence_margin"))
 def limit_claims(positions: pd.DataFrame, network: str, kappa: float) -> list[dict]:
     """Corollary 1.10 in ERM (F3) at each critical point of the ``gamma_limit`` stage, in function
     space, on the line from the critical point (position 0) to the zero of the first field (1):
@@ -432,9 +463,8 @@ def _grid_row(id, found, missing, bracket, grid_size, threshold, decided: Verdic
     return _row(id, "all-cases", verdict, found if found is not None else missing, grid_size, threshold, **fields)
 
 
-@claim_check("F4_lyapunov", ("F4.*",), ("lyapunov_*/lyapunov_pl.csv",),
-             lambda t: {"table": t.overparametrized(t("lyapunov_*/lyapunov_pl.csv")), "controls": t.controls,
-                        "fraction": t.claims["control_fraction"]})
+@claim_check("F4_lyapunov", ("F4.*",), table=table("lyapunov_*/lyapunov_pl.csv", ClaimInputs.overparametrized),
+             controls=CONTROLS, fraction=setting("control_fraction"))
 def lyapunov_claims(table: pd.DataFrame, controls: dict[str, str], fraction: float) -> list[dict]:
     """Theorems 2.1/2.4 (F4), for the networks whose minimum set is sampled, at every momentum pair
     (alpha, beta): grad F . f < 0 at every sampled point (random and worst-case directions) of the
@@ -546,17 +576,30 @@ def morse_bott(sub: pd.DataFrame) -> str:
             "there, so Taylor's theorem forces this")
 
 
-def _bounded_ratio_row(id: str, sub: pd.DataFrame, column: str, extreme: str, tolerance: float, what: str,
-                       **fields) -> dict | None:
-    """A ratio near the minimum set that tends to a constant as r -> 0: the log-log slope in r of
-    its extreme over directions, one per minimum, is 0 within ``tolerance``. Where the minimum set
-    is measured to be Morse-Bott (``morse_bott``) the row is a sanity check, not evidence."""
-    found = _worst_over_directions(sub, column, extreme)
-    if found is None:
-        return None
+def _ratio_rows(prefix: str, points: pd.DataFrame, column: str, extreme: str, tolerance: float,
+                controls: dict[str, str], label: str, exponent: int, why: str, **fields) -> list[dict]:
+    """One row per network for a ratio near the minimum set, from its ``extreme`` over directions
+    (none where fewer than two minima have it): at an interpolating network it tends to a constant
+    (``_bounded_ratio_row``); at a network of ``controls`` Taylor's theorem forces it to scale like
+    r^exponent (``why``), a sanity row (``_taylor_row``). ``label`` names the ratio, with {network}."""
+    rows = []
+    for network, sub in points.groupby("network"):
+        found = _worst_over_directions(sub, column, extreme)
+        if found is not None:
+            what, id = label.format(network=network), f"{prefix}.{network}"
+            rows.append(_taylor_row(id, found, extreme, tolerance, exponent, what, why, **fields)
+                        if controls.get(network) else
+                        _bounded_ratio_row(id, found, extreme, tolerance, what, morse_bott(sub), **fields))
+    return rows
+
+
+def _bounded_ratio_row(id: str, found: tuple, extreme: str, tolerance: float, what: str, forced: str,
+                       **fields) -> dict:
+    """A ratio that tends to a constant as r -> 0: the log-log slope in r of its extreme over
+    directions, one per minimum, is 0 within ``tolerance``. Where the minimum set is measured to be
+    Morse-Bott (``forced``, from ``morse_bott``) the row is a sanity check, not evidence."""
     slope, c, smallest = found
     low, high = c.interval(0.95)
-    forced = morse_bott(sub)
     return _row(id, "sanity" if forced else "rate", in_band(slope, 0.0, tolerance), slope.value, slope.n,
                 f"90% interval inside 0 +- {tolerance:g}",
                 statement=f"{what} tends to a constant as r -> 0 ({extreme} over directions at r={smallest:g}: "
@@ -565,14 +608,11 @@ def _bounded_ratio_row(id: str, sub: pd.DataFrame, column: str, extreme: str, to
                 **fields)
 
 
-def _taylor_row(id: str, sub: pd.DataFrame, column: str, extreme: str, tolerance: float, exponent: int, what: str,
-                why: str, **fields) -> dict | None:
+def _taylor_row(id: str, found: tuple, extreme: str, tolerance: float, exponent: int, what: str, why: str,
+                **fields) -> dict:
     """A sanity row: where Taylor's theorem forces a ratio to scale like r^exponent, the log-log
     slope of its extreme over directions lies beyond exponent -+ tolerance (toward exponent)."""
-    found = _worst_over_directions(sub, column, extreme)
-    if found is None:
-        return None
-    slope, _, smallest = found
+    slope = found[0]
     side = int(np.sign(exponent))
     threshold = exponent - side * tolerance
     return _row(id, "sanity", beyond(slope, threshold, side), slope.value, slope.n,
@@ -582,60 +622,53 @@ def _taylor_row(id: str, sub: pd.DataFrame, column: str, extreme: str, tolerance
                 **fields)
 
 
-def _pl_arguments(t: ClaimInputs) -> dict:
+def _without_conflicting_data(t: ClaimInputs, table: pd.DataFrame) -> pd.DataFrame:
     # F5's rows at an underparametrized critical point are sanity rows; conflicting data has no PL claim.
-    random = random_directions(t("lyapunov_*/lyapunov_pl.csv"))
-    return {"table": random[random["network"].map(t.controls) != CONFLICTING],
-            "tolerance": t.claims["rate_tolerance"], "controls": t.controls}
+    random = random_directions(table)
+    return random[random["network"].map(t.controls) != CONFLICTING]
 
 
-@claim_check("F5_pl", ("F5.pl.*",), ("lyapunov_*/lyapunov_pl.csv",), _pl_arguments)
+@claim_check("F5_pl", ("F5.pl.*",), table=table("lyapunov_*/lyapunov_pl.csv", _without_conflicting_data),
+             tolerance=setting("rate_tolerance"), controls=CONTROLS)
 def pl_claims(table: pd.DataFrame, tolerance: float, controls: dict[str, str]) -> list[dict]:
     """PL near the minimum set (F5): min_u |grad F|^2 / (F - inf F) tends to a constant c > 0 as
     r -> 0. At a network of ``controls`` (a critical point with F > inf F) Taylor's theorem forces
     the ratio to fall like r^2: a sanity row, no evidence for PL."""
     points = table.drop_duplicates(["network", "minimum", "radius", "direction"])
-    fields = {"reference": "PL condition, Section 2"}
-    rows = [_taylor_row(f"F5.pl.{network}", sub, "pl_ratio", "min", tolerance, 2, what,
-                        "|grad F|^2 ~ r^2 at a critical point while F - inf F stays positive", **fields)
-            if controls.get(network) else _bounded_ratio_row(f"F5.pl.{network}", sub, "pl_ratio", "min", tolerance,
-                                                             what, **fields)
-            for network, sub in points.groupby("network")
-            for what in [f"{network} network: |grad F|^2 / (F - inf F)"]]
-    return [row for row in rows if row is not None]
+    return _ratio_rows("F5.pl", points, "pl_ratio", "min", tolerance, controls,
+                       "{network} network: |grad F|^2 / (F - inf F)", 2,
+                       "|grad F|^2 ~ r^2 at a critical point while F - inf F stays positive",
+                       reference="PL condition, Section 2")
 
 
-@claim_check("F5_pl", ("F5.noise_bound.*",), ("lyapunov_*/lyapunov_pl.csv",),
-             lambda t: {"table": t.overparametrized(random_directions(t("lyapunov_*/lyapunov_pl.csv"))),
-                        "batch_size": t.params["batch_size"], "tolerance": t.claims["rate_tolerance"],
-                        "controls": t.controls})
+@claim_check("F5_pl", ("F5.noise_bound.*",),
+             table=table("lyapunov_*/lyapunov_pl.csv", lambda t, table: t.overparametrized(random_directions(table))),
+             batch_size=param("batch_size"), tolerance=setting("rate_tolerance"), controls=CONTROLS)
 def noise_claims(table: pd.DataFrame, batch_size: int, tolerance: float, controls: dict[str, str]) -> list[dict]:
     """Inequality (17) near the minimum set (F5): the noise ratio C = E|G|^2 / |grad F|^2 of the
     training mini-batch, maximised over the sampled directions, stays bounded as r -> 0. Where the
     noise does not vanish on the minimum set (a network of ``controls``), Taylor's theorem forces C
     to grow like r^-2: a sanity row."""
-    points = table[table["batch_size"] == batch_size]
-    fields = {"reference": "Inequality (17), Theorem 2.4"}
-    rows = [_taylor_row(f"F5.noise_bound.{network}", sub, "noise_ratio", "max", tolerance, -2, what,
-                        "E|G|^2 stays positive on the minimum set while |grad F|^2 ~ r^2", **fields)
-            if controls.get(network) else _bounded_ratio_row(f"F5.noise_bound.{network}", sub, "noise_ratio", "max",
-                                                             tolerance, what, **fields)
-            for network, sub in points.groupby("network")
-            for what in [f"{network} network: E|G|^2 / |grad F|^2 at M={batch_size}"]]
-    return [row for row in rows if row is not None]
+    return _ratio_rows("F5.noise_bound", table[table["batch_size"] == batch_size], "noise_ratio", "max", tolerance,
+                       controls, f"{{network}} network: E|G|^2 / |grad F|^2 at M={batch_size}", -2,
+                       "E|G|^2 stays positive on the minimum set while |grad F|^2 ~ r^2",
+                       reference="Inequality (17), Theorem 2.4")
 
 
-def _capture_arguments(t: ClaimInputs) -> dict:
+def _capture_tolerance(t: ClaimInputs) -> tuple[float, float | None]:
     # The tolerance lies below the level of the zeros of f beside the minimum set (the control_zeros
     # pilot) at the capture runs' (alpha, beta, M), so that a run that settles there is not captured.
-    capture = t("capture/capture.csv")
-    tol, level = capture_tolerance(t.optional("control_zeros/zeros.csv"), capture, t.claims["converged_loss"],
-                                   t.claims["capture_level_fraction"])
-    return {"capture": t.overparametrized(capture), "reduction": t.claims["capture_reduction"], "tol": tol,
-            "controls": t.controls, "fraction": t.claims["control_fraction"], "zero_level": level}
+    return capture_tolerance(t.optional("control_zeros/zeros.csv"), t("capture/capture.csv"),
+                             t.claims["converged_loss"], t.claims["capture_level_fraction"])
 
 
-@claim_check("F6_capture", ("F6.*",), ("capture/capture.csv", "control_zeros/zeros.csv"), _capture_arguments)
+_CAPTURE_READS = ("capture/capture.csv", "control_zeros/zeros.csv")
+
+
+@claim_check("F6_capture", ("F6.*",), capture=table("capture/capture.csv", ClaimInputs.overparametrized),
+             reduction=setting("capture_reduction"), tol=Source(lambda t: _capture_tolerance(t)[0], _CAPTURE_READS),
+             controls=CONTROLS, fraction=setting("control_fraction"),
+             zero_level=Source(lambda t: _capture_tolerance(t)[1], _CAPTURE_READS))
 def capture_claims(capture: pd.DataFrame, reduction: float, tol: float, controls: dict[str, str],
                    fraction: float, zero_level: float | None = None) -> list[dict]:
     """Corollary 1.11 / Theorem 2.4 (F6): every run started inside the measured Lyapunov
@@ -768,9 +801,8 @@ def _spread_rows(spreads: pd.DataFrame, tolerance: float) -> list[dict]:
     return rows
 
 
-@claim_check("F7_rates", ("F7.*",), ("rates/rates.csv",),
-             lambda t: {"rates": t("rates/rates.csv"), "kappa_c": t.claims["constant_margin"],
-                        "tolerance": t.claims["rate_tolerance"]})
+@claim_check("F7_rates", ("F7.*",), rates=table("rates/rates.csv"), kappa_c=setting("constant_margin"),
+             tolerance=setting("rate_tolerance"))
 def rate_claims(rates: pd.DataFrame, kappa_c: float, tolerance: float) -> list[dict]:
     """F7, on the 1-D quadratic, where the theory's asymptotics hold (docs/mathematics.md, section 7):
     per law, c0 = lim delta / u from the beta sweep at each of its M, and M delta(M) from the

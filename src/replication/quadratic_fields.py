@@ -34,16 +34,17 @@ def quadratic_zero_shifts(params: dict, law: NoiseLaw, beta: float, batch_size: 
 
 def zero_table(params: dict, log=lambda message: None) -> pd.DataFrame:
     """The quadratic_zeros stage's table: per law of ``params["laws"]`` (every skewed law also
-    mirrored about its mean, with its own random numbers) and per beta, one row per field with
-    its zero of f and the law's leading-order zero shift (theory, no draws), from which the F2
-    margins come."""
+    mirrored about its mean, with its own random numbers) and per beta, one row per field
+    (``zero_seeds`` fields of ``zero_samples`` sequences) with its zero of f and the law's
+    leading-order zero shift (theory, no draws), from which the F2 margins come."""
     laws = [(index, NoiseLaw(**spec)) for index, spec in enumerate(params["laws"])]
     laws += [(index, dataclasses.replace(law, mirrored=True)) for index, law in laws if not law.symmetric]
     alpha, rows = params["adam"]["alpha"], []
+    fields = params | {"seeds": params["zero_seeds"], "n_samples": params["zero_samples"]}  # quadratic_fields' sizes
     for index, law in laws:
         for beta in params["betas"]:
             zeros = [law.mean + shift for shift in quadratic_zero_shifts(
-                params, law, beta, 1, "quadratic_zeros", index, beta, *(("mirrored",) if law.mirrored else ()))]
+                fields, law, beta, 1, "quadratic_zeros", index, beta, *(("mirrored",) if law.mirrored else ()))]
             leading = StochasticQuadratic(law, 1).leading_zero_shift(alpha, beta)
             rows += [{"law": index, "law_name": law.name, "symmetric": law.symmetric, "mirrored": law.mirrored,
                       "skewness": law.skewness, "mean": law.mean, "scale": law.scale, "alpha": alpha, "beta": beta,

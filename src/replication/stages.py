@@ -129,8 +129,7 @@ def _quadratic_zeros(C):
     Q = C["quadratic"]
     return [Instance("", {"adam": {k: C["adam"][k] for k in ("alpha", "eps")},
                           "field": {k: C["field"][k] for k in ("tol", "control_variate")}, "seed": C["seed"],
-                          "laws": Q["laws"], "betas": Q["betas"], "seeds": Q["zero_seeds"],
-                          "n_samples": Q["zero_samples"]})]
+                          **{k: Q[k] for k in ("laws", "betas", "zero_seeds", "zero_samples")}})]
 
 
 def _quadratic_adam(C):
