@@ -105,6 +105,12 @@ BAD_CONFIGS = [
     ("rates.symmetric_law.name", "exponential", "rates.symmetric_law.name"),  # must be symmetric
     ("rates.laws.1.name", "normal", "rates.laws.1.name"),  # must be skewed
     ("rates.betas", [0.99, 0.99, 0.999], "rates.betas"),  # a fit needs distinct points
+    ("flow.sweep_gammas", [0.01, 0.01, 0.01], "flow.sweep_gammas"),
+    ("quadratic_flow.sweep_gamma_0", [0.05, 0.05], "quadratic_flow.sweep_gamma_0"),
+    ("gamma_limit.gammas", [0.02, 0.01, 0.01], "gamma_limit.gammas"),
+    ("rates.gammas", [0.001, 0.001], "rates.gammas"),
+    ("lyapunov.radii", [0.001, 0.01, 0.001], "lyapunov.radii"),
+    ("width_sweep.widths", [1, 4, 4], "width_sweep.widths"),
     ("rates.batch_size_beta", 0.5, "rates.batch_size_beta"),
     ("rates.n_samples", 2002, "rates.n_samples"),  # the control variates' folds
     ("claims.constant_margin", 0.2, "claims.constant_margin"),

@@ -52,3 +52,11 @@ def test_the_default_palette_is_one_seaborn_knows():
 
     default = yaml.safe_load(SCHEMA.read_text())["properties"]["figures"]["properties"]["palette"]["default"]
     assert len(seaborn.color_palette(default)) >= 3
+
+
+def test_a_sweep_that_repeats_a_point_is_refused_by_name():
+    """A slope over one distinct step size is undefined: the config says so before any job."""
+    config = copy.deepcopy(load())
+    set_key(config, "flow.sweep_gammas", [0.01, 0.01, 0.01])
+    with pytest.raises(ConfigError, match=r"'flow.sweep_gammas': \[0.01, 0.01, 0.01\] repeats a value"):
+        validate(config, SCHEMA)

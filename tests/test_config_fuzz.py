@@ -61,7 +61,8 @@ def inside(schema: dict) -> st.SearchStrategy:
     if kind == "string":
         return st.from_regex(schema["pattern"], fullmatch=True) if "pattern" in schema else st.text(min_size=1)
     if kind == "array":
-        return st.lists(inside(schema["items"]), min_size=schema.get("minItems", 0), max_size=6)
+        return st.lists(inside(schema["items"]), min_size=schema.get("minItems", 0), max_size=6,
+                        unique=bool(schema.get("uniqueItems")))
     low = schema.get("minimum", schema.get("exclusiveMinimum"))
     high = schema.get("maximum", schema.get("exclusiveMaximum"))
     if kind == "integer":
@@ -91,7 +92,9 @@ def outside(schema: dict) -> st.SearchStrategy:
         return st.integers() | st.booleans() | st.none() | unknown
     if kind == "array":
         beyond = st.lists(outside(schema["items"]), min_size=1, max_size=3)
-        return beyond | (st.just([]) if schema.get("minItems", 0) > 0 else beyond) | st.text(min_size=1)
+        repeated = inside(schema["items"]).map(lambda item: [item, item]) if schema.get("uniqueItems") else beyond
+        return (beyond | repeated | (st.just([]) if schema.get("minItems", 0) > 0 else beyond)
+                | st.text(min_size=1))
     bounds = [st.sampled_from([math.nan, math.inf, -math.inf]), wrong_type, st.booleans()]
     if "minimum" in schema:
         bounds.append(st.floats(max_value=schema["minimum"], exclude_max=True, **FINITE))

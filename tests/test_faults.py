@@ -66,6 +66,27 @@ def test_verify_names_damaged_results_and_the_rerun_recomputes_them(tiny_referen
     assert recomputed == expected
 
 
+@pytest.mark.parametrize("reader, damaged", [
+    ("minima", "train/*/trajectories.npz"),  # a stage
+    ("fig_rates", "quadratic_rates/*/rates.csv"),  # a figure
+    ("claims", "quadratic_rates/*/rates.csv"),  # the claims
+])
+def test_a_job_stops_on_a_damaged_input_and_names_it(tiny_reference, tmp_path, reader, damaged):
+    """Bit rot in an upstream file (one byte, the mtime kept, so Snakemake sees nothing): the next
+    job that reads it stops in one line that names the file and the fix, and writes nothing."""
+    repo = copy_run(tiny_reference[0], tmp_path)
+    path = next((repo / "results").glob(damaged))
+    data, stat = bytearray(path.read_bytes()), path.stat()
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = snakemake(repo, "--cores", "1", *TINY, "--forcerun", reader, check=False)
+    lines = [line for line in (result.stdout + result.stderr).splitlines()
+             if f"{path.relative_to(repo)} differs from the file its provenance.json recorded" in line]
+    assert result.returncode != 0 and lines and "--quarantine" in lines[0], result.stderr[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("stage, marker, output", [
     ("train", "step 1600/", "trajectories.npz"),   # during training
     ("flow", "network", "deviation.csv"),          # during field estimation inside the ODE solver

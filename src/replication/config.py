@@ -79,6 +79,8 @@ def validate(config: dict, schema_path, *, palette: bool = True) -> dict:
         message = error.message
         if error.validator == "not" and list(error.validator_value) == ["required"]:  # e.g. a law that takes no shape
             message = f"must not set {', '.join(map(repr, error.validator_value['required']))} here"
+        elif error.validator == "uniqueItems":  # a slope or an extrapolation needs distinct points
+            message = f"{error.instance} repeats a value: every point of a sweep must be distinct"
         raise ConfigError(f"config key '{_where(error.absolute_path)}': {message}")
     _cross_checks(config)
     if palette:

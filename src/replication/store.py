@@ -87,6 +87,29 @@ def write_provenance(directory, stage: str, key: str, params: dict, upstream: di
     })
 
 
+class DamagedInput(RuntimeError):
+    """An upstream file that is not the one its provenance.json recorded: the job stops before reading it."""
+
+
+def checked(path: Path) -> Path:
+    """``path``, once its sha256 equals the one its key directory's provenance.json recorded when it
+    was written; hashed on every read, since bit rot keeps the mtime."""
+    provenance, results = path.parent / PROVENANCE, path.parents[2]
+    fix = (f"quarantine it (python -m replication.verify {results} --quarantine, or make verify ARGS=--quarantine) "
+           "and rerun, which recomputes it")
+    try:
+        expected = json.loads(provenance.read_text())["checksums"].get(path.name)
+    except (OSError, ValueError, KeyError, AttributeError) as error:
+        raise DamagedInput(f"{provenance} is unreadable ({type(error).__name__}: {error}): {fix}") from None
+    if expected is None:
+        raise DamagedInput(f"{path} is not among the files its provenance.json lists: {fix}")
+    if not path.is_file():
+        raise DamagedInput(f"{path} is missing: {fix}")
+    if sha256(path) != expected:
+        raise DamagedInput(f"{path} differs from the file its provenance.json recorded: {fix}")
+    return path
+
+
 class Stage:
     """One stage instance: where it writes, what it read, how to finish it.
 
@@ -102,6 +125,7 @@ class Stage:
         self.code = spec["code"]
         self.directory = Path(spec["directory"])
         self.files: list[str] = []
+        self._checked: set[Path] = set()
         self._log = open(log, "a") if log else None
         self._start = time.perf_counter()
 
@@ -112,7 +136,11 @@ class Stage:
             self._log.flush()
 
     def input(self, name: str, filename: str) -> Path:
-        return Path(self.upstream[name]) / filename
+        """Path of an upstream file, checked against its provenance (``checked``) on the first read."""
+        path = Path(self.upstream[name]) / filename
+        if path not in self._checked:
+            self._checked.add(checked(path))
+        return path
 
     def tables(self, prefix: str, filename: str):
         """One pandas table from the CSV files of the upstream instances named prefix_<network>, one per
@@ -135,13 +163,18 @@ class Stage:
 
 def run_stage(main: Callable[[Stage], None], job) -> None:
     """What every stage script does under Snakemake (``job`` is the script's global ``snakemake``):
-    ``main`` computes the job's stage instance, which is then finished (its provenance written).
-    Torch, where the script imported it, gets the job's threads."""
+    ``main`` computes the job's stage instance, which is then finished (its provenance written); a
+    damaged input stops the job in one line that names the file. Torch, where the script imported
+    it, gets the job's threads."""
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(job.threads)
     stage = Stage(job.params.stage, job.log[0])
-    main(stage)
+    try:
+        main(stage)
+    except DamagedInput as error:
+        stage.log(str(error))
+        sys.exit(f"{stage.name}: {error}")
     stage.finish()
 
 

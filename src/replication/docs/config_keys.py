@@ -95,7 +95,8 @@ def domain(schema: dict, defs: dict) -> str:
         items = resolve(schema["items"], defs)
         inner = ("{" + ", ".join(f"{k}: {domain(v, defs)}" for k, v in items["properties"].items()) + "}"
                  if "properties" in items and "name" not in items["properties"] else domain(items, defs))
-        return f"list of {inner}" + (f", at least {schema['minItems']}" if schema.get("minItems") else "")
+        return (f"list of {inner}" + (f", at least {schema['minItems']}" if schema.get("minItems") else "")
+                + (", distinct" if schema.get("uniqueItems") else ""))
     if kind == "string":
         return f"a name matching {schema['pattern']}" if "pattern" in schema else "a string"
     bound = _bound(schema)
