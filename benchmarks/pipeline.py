@@ -30,10 +30,10 @@ from replication.stages import StageTable
 
 ROOT = Path(__file__).resolve().parents[1]
 # The stages of the zero-shift experiments (F2, F7), of the noiseless F3 control and of the pilot of
-# the F4 and F6 controls, timed at the paper config's sizes too; lyapunov_pl and capture need the
+# the F4 and F6 controls, timed at the paper config's sizes too; lyapunov_shard and capture need the
 # paper config's training and minima first (an hour), so they are timed on the default config only.
 PAPER_STAGES = ("quadratic_zeros", "quadratic_rates", "gamma_limit", "control_zeros")
-DEFAULT_STAGES = PAPER_STAGES + ("lyapunov_pl", "capture")
+DEFAULT_STAGES = PAPER_STAGES + ("lyapunov_shard", "capture")
 
 
 def fresh_copy(parent: Path, name: str) -> Path:

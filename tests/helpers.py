@@ -53,9 +53,9 @@ def snakemake(repo: Path, *args, check=True, env=None, timeout=None, launch=Fals
     return result
 
 
-def planned_jobs(repo: Path, *args) -> dict[str, int]:
+def planned_jobs(repo: Path, *args, config=TINY) -> dict[str, int]:
     """rule -> number of jobs a dry run would execute (empty: nothing to do)."""
-    out = snakemake(repo, "-n", *TINY, *args)
+    out = snakemake(repo, "-n", *config, *args)
     text = out.stdout + out.stderr
     if "Nothing to be done" in text:
         return {}

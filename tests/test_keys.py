@@ -32,7 +32,7 @@ def test_code_files_follow_imports_transitively_within_the_packages(tmp_path):
 
 
 def test_the_project_stages_hash_the_modules_they_import():
-    files = {p.relative_to(ROOT).as_posix() for p in code_files(ROOT / "scripts" / "lyapunov_pl.py", ROOT / "src")}
+    files = {p.relative_to(ROOT).as_posix() for p in code_files(ROOT / "scripts" / "lyapunov_shard.py", ROOT / "src")}
     assert {"src/adam_ode/checks.py", "src/replication/estimators.py", "src/adam_ode/vector_field/erm.py"} <= files
     assert "src/replication/claims.py" not in files
     assert "src/adam_ode/vector_field/quadratic.py" not in files  # one estimator's edit reruns only its stages

@@ -1,6 +1,7 @@
 """The documentation: the library example runs; every generated block comes from finished runs and
 the registry, in the file it belongs to."""
 
+import json
 import re
 from pathlib import Path
 
@@ -12,14 +13,23 @@ ROW = {"id": "F9.x", "kind": "difference", "estimate": 1.0, "ci_low": 0.5, "ci_h
 
 
 def _finished_run(tmp_path):
-    """A default run's directory: one claim and the figures the docs show."""
+    """A default run's directory: one claim, the figures the docs show and its provenance."""
     import pandas as pd
+
+    run = _run_directory(tmp_path)
+    pd.DataFrame([ROW]).to_csv(run / "claims.csv", index=False)
+    return run
+
+
+def _run_directory(tmp_path):
+    """A run's view with the figures the docs show, as its own (claims) stage directory."""
+    import json
 
     from replication.docs.generate import SHOWN
 
     run = tmp_path / "run"
     run.mkdir()
-    pd.DataFrame([ROW]).to_csv(run / "claims.csv", index=False)
+    (run / "provenance.json").write_text(json.dumps({"stage": "claims", "key": "c0", "params": {}, "upstream": {}}))
     for name in SHOWN:
         (run / name).write_bytes(b"png")
     return run
@@ -54,13 +64,10 @@ def test_results_and_summary_are_generated_from_claims(tmp_path):
     from replication.docs.generate import END, SHOWN, START, SUMMARY_START, refresh
     from replication.docs.generate import pipeline_map
 
-    run = tmp_path / "run"
-    run.mkdir()
+    run = _run_directory(tmp_path)
     rows = [ROW, {**ROW, "id": "F9.y", "estimate": 0.0, "ci_low": -1.0, "verdict": "supported", "is_control": True}]
     pd.DataFrame(rows).to_csv(run / "claims.csv", index=False)
     pd.DataFrame(rows).assign(seed_agreement=[1.0, 0.5]).to_csv(tmp_path / "stability.csv", index=False)
-    for name in SHOWN:
-        (run / name).write_bytes(b"png")
     _documents(tmp_path, **{START: "STALE", SUMMARY_START: "OLD"})
     refresh(run, tmp_path)
     readme, results = (tmp_path / "README.md").read_text(), (tmp_path / "docs" / "results.md").read_text()
@@ -141,6 +148,8 @@ def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
     assert "STALE" not in text and f"2 of {len(jobs)} jobs finished" in text
     assert "to the last job's end 11.0 min" in text  # from 1000 - 60 to 1600
     assert "sum to 3.0 min" in text and "peak memory 420 MB (`flow`)" in text
+    assert "The longest job: 2.0 min (`flow` over)" in text
+    assert "with a cluster slot for every job: 3.0 min (`data` -> `train` -> `flow` -> " in text  # 60 s, then 120 s
     assert "| `flow` | over | 2.0 | 1.0 | 420 | 900, 70 |" in text and "| `flow` | under | did not finish | | | 900, 70 |" in text
     assert "OLD" in text  # no claims of that run yet: the block is left alone
     _finished_view(results, "big", {("claims", "c1", None): {"flow_over": "f1"}, ("flow", "f1", "over"): {}})
@@ -191,3 +200,56 @@ def test_a_finished_run_s_jobs_come_from_its_provenance(tmp_path):
     (results / "data" / "d1").rmdir()
     with pytest.raises(SystemExit, match="data = d1"):
         jobs_of(config, results)
+
+
+def test_the_default_config_s_published_tables_are_not_stale():
+    """The README's summary and docs/results.md name the run they came from, and every stage key of
+    that run is one the current code plans: a code change that moves a key fails here until
+    `make stability` and `make docs` publish the new run."""
+    from replication.docs.stamps import ROOT, records_in, stale_stages
+
+    for page in ("README.md", "docs/results.md"):
+        records = records_in((ROOT / page).read_text())
+        assert records and all(record["config"] == "default" for record in records), page
+        assert [stale_stages(record) for record in records] == [[]] * len(records), page
+
+
+def test_the_paper_config_s_tables_say_whether_they_are_stale():
+    """A paper-config table may be older than the code, but its opening line says so, naming the
+    stages whose keys moved (`python -m replication.docs.stamps` re-marks it)."""
+    from replication.docs.stamps import RECORD, ROOT, opening_line, stale_stages
+
+    matches = list(RECORD.finditer((ROOT / "docs" / "paper-config.md").read_text()))
+    assert len(matches) == 2
+    for match in matches:
+        record = json.loads(match["record"])
+        assert record["config"] == "paper" and match["line"] == opening_line(record, stale_stages(record))
+
+
+def test_a_table_goes_stale_when_a_stage_s_code_changes(tmp_path):
+    """The README's record against a copy of the code in which capture's script computes something
+    else: capture and everything downstream of it (claims, its figure, stability) are named."""
+    from helpers import copy_repository
+    from replication.docs.stamps import ROOT, opening_line, records_in, stale_stages
+
+    record = records_in((ROOT / "README.md").read_text())[0]
+    copy = copy_repository(tmp_path / "copy")
+    assert stale_stages(record, copy) == []
+    script = copy / "scripts" / "capture.py"
+    script.write_text(script.read_text().replace('"capture", name, "batches"', '"capture", name, "other batches"'))
+    stale = stale_stages(record, copy)
+    assert {"capture", "claims", "figures"} <= set(stale) and "train" not in stale
+    assert opening_line(record, stale).startswith("**Stale**") and "`capture`" in opening_line(record, stale)
+
+
+def test_the_critical_path_is_the_longest_chain_of_wall_times():
+    """A diamond: data (1 s) feeds two shards (5 s and 10 s) that a gather (2 s) joins; with a slot
+    for every job the run takes 1 + 10 + 2 s, whatever the shards' sum."""
+    import pandas as pd
+
+    from replication.docs.generate import critical_path
+
+    jobs = pd.DataFrame([("data", "d", [], 1.0), ("lyapunov_shard", "s1", ["d"], 5.0),
+                         ("lyapunov_shard", "s2", ["d"], 10.0), ("lyapunov_pl", "g", ["s1", "s2"], 2.0)],
+                        columns=["stage", "key", "upstream", "seconds"])
+    assert critical_path(jobs) == (13.0, ["data", "lyapunov_shard", "lyapunov_pl"])

@@ -5,6 +5,7 @@ jobs each change would run.
 """
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -97,8 +98,33 @@ def test_second_run_does_nothing(repo):
 def test_training_change_reruns_training_and_downstream_not_data(repo):
     jobs = planned_jobs(repo, *overlay(repo, "steps.yaml", {"train": {"steps": 700}}))
     assert jobs.get("train") == 3 and "data" not in jobs  # one per network
-    assert {"minima", "vector_field", "lyapunov_pl", "flow", "claims"} <= set(jobs)
+    assert {"minima", "vector_field", "lyapunov_shard", "lyapunov_pl", "flow", "claims"} <= set(jobs)
     assert "quadratic_zeros" not in jobs and "quadratic_adam" not in jobs
+
+
+def test_the_paper_config_measures_lyapunov_in_shards(repo):
+    """24 polished points per network in blocks of 3: 8 lyapunov_shard jobs per network, each
+    gathered by one lyapunov_pl job."""
+    jobs = planned_jobs(repo, config=["--configfile", "config/paper.yaml"])
+    assert jobs["lyapunov_shard"] == 3 * 8 and jobs["lyapunov_pl"] == 3
+
+
+def test_gathered_shards_are_the_single_job_s_table(repo, tmp_path):
+    """lyapunov.minima_per_job = 1 measures each of a network's two polished points in a job of
+    its own; the gathered tables are, byte for byte, those of the tiny run, where one job measured
+    both."""
+    def tables(run):
+        directories = sorted((run / "results" / "lyapunov_pl").iterdir())
+        return {(json.loads((d / "provenance.json").read_text())["params"]["network"],
+                 len(json.loads((d / "provenance.json").read_text())["upstream"])): (d / "lyapunov_pl.csv").read_bytes()
+                for d in directories}
+
+    single = tables(repo)
+    run = copy_run(repo, tmp_path)
+    snakemake(run, "--cores", "2", *overlay(run, "shards.yaml", {"lyapunov": {"minima_per_job": 1}}), "--until", "lyapunov_pl")
+    sharded = {network: table for (network, shards), table in tables(run).items() if shards == 2}
+    assert set(single) == {(network, 1) for network in sharded}
+    assert all(sharded[network] == table for (network, _), table in single.items())
 
 
 @pytest.mark.parametrize("key, value", [("field.control_variate", False), ("quadratic.final_window", 0.3),

@@ -40,11 +40,12 @@ FIGURES = (
     Figure("F4_lyapunov", "fig_lyapunov", "Lyapunov map near the minimum set",
            "F is a Lyapunov function near the minimum set; measured r0 and M0, worst-case directions, a small "
            "beta where M0 binds (control: data no network can fit, judged below the distance to the zeros of f beside the "
-           "minimum set, from a pilot)", "Theorems 2.1, 2.4", ("data", "minima", "control_zeros", "lyapunov_pl"),
-           ("minima.py", "control_zeros.py", "lyapunov_pl.py")),
+           "minimum set, from a pilot)", "Theorems 2.1, 2.4", ("data", "minima", "control_zeros", "lyapunov_shard",
+                                                           "lyapunov_pl"),
+           ("minima.py", "control_zeros.py", "lyapunov_shard.py")),
     Figure("F5_pl", "fig_pl", "Polyak-Lojasiewicz and inequality (17) near the minimum set",
            "PL inequality and the noise bound (17) near the minimum set", "Section 2, inequality (17)",
-           ("minima", "lyapunov_pl"), ("lyapunov_pl.py",)),
+           ("minima", "lyapunov_shard", "lyapunov_pl"), ("lyapunov_shard.py",)),
     Figure("F6_capture", "fig_capture", "Capture and convergence",
            "capture inside the Lyapunov neighbourhood (control: data no network can fit, with a loss tolerance "
            "below the level of the zeros of f beside the minimum set, from a pilot); convergence from random "

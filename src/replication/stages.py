@@ -107,13 +107,27 @@ def _control_zeros(C):
         **C["control_zeros"]}, DATA)]
 
 
-def _lyapunov_pl(C):
-    # One job per network: they run side by side, and a network's change reruns its own. The
+def _lyapunov_shards(C):
+    # One job per network and block of lyapunov.minima_per_job polished points (at most train.seeds,
+    # one per training run): the longest stage runs side by side on every core or cluster slot. The
     # overparametrized ones are judged where the pilot says the control can fail.
-    return [Instance(name, {"adam": {"eps": C["adam"]["eps"]},  # alpha and beta: lyapunov.momenta
-                            "field": _estimator(C), "seed": C["seed"], "network": name, **net, **C["lyapunov"]},
+    L, points = C["lyapunov"], C["train"]["seeds"]
+    size = L["minima_per_job"]
+    return [Instance(f"{name}.{start}", {"adam": {"eps": C["adam"]["eps"]},  # alpha and beta: lyapunov.momenta
+                                         "field": _estimator(C), "seed": C["seed"], "network": name, **net,
+                                         **{k: v for k, v in L.items() if k != "minima_per_job"},
+                                         "points": [start, min(start + size, points)]},
                      DATA + (("minima", "minima", name),) + (_pilot(C) if net["overparametrized"] else ()))
-            for name, net in C["networks"].items()]
+            for name, net in C["networks"].items() for start in range(0, points, size)]
+
+
+def _lyapunov_pl(C):
+    # The gather: one table per network from its blocks, whatever their size.
+    points, size = C["train"]["seeds"], C["lyapunov"]["minima_per_job"]
+    return [Instance(name, {"network": name},
+                     tuple((f"shard_{k}", "lyapunov_shard", f"{name}.{start}")
+                           for k, start in enumerate(range(0, points, size))))
+            for name in C["networks"]]
 
 
 def _flow(C):
@@ -208,7 +222,8 @@ STAGES = {record.name: record for record in (
     StageRecord("minima", ("minima.npz",), _minima, (450, 10)),
     StageRecord("vector_field", ("field_path.csv",), _vector_field, (500, 10)),
     StageRecord("control_zeros", ("zeros.csv",), _control_zeros, (500, 10)),
-    StageRecord("lyapunov_pl", ("lyapunov_pl.csv",), _lyapunov_pl, (650, 30)),
+    StageRecord("lyapunov_shard", ("lyapunov_pl.csv",), _lyapunov_shards, (650, 15)),
+    StageRecord("lyapunov_pl", ("lyapunov_pl.csv",), _lyapunov_pl, (250, 10)),
     StageRecord("flow", ("deviation.csv",), _flow, (500, 50)),
     StageRecord("quadratic_zeros", ("zeros.csv",), _quadratic_zeros, (450, 10)),
     StageRecord("quadratic_adam", ("limits.csv",), _quadratic_adam, (600, 10)),

@@ -10,27 +10,25 @@ them is ever typed by hand (``python -m replication.docs``, ``make docs``):
   against what the config's ``resources`` ask a cluster for) and, where it got that far, its
   claims table.
 
-Each block sits between ``<!-- name:start -->`` and ``<!-- name:end -->`` in its file.
+Each block sits between ``<!-- name:start -->`` and ``<!-- name:end -->`` in its file; a block of
+a run's results opens with its stamp (``replication.docs.stamps``): the config, the commit and the
+stage keys it came from, marked stale where the current code plans other keys.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from ..config import overlaid, validate
 from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
 from ..stages import StageTable
 from .blocks import fill
-
-ROOT = Path(__file__).resolve().parents[3]
+from .stamps import ROOT, config_of, run_record, run_stages, stamped
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 SUMMARY_START, SUMMARY_END = "<!-- summary:start -->", "<!-- summary:end -->"
 BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -80,33 +78,6 @@ def benchmark_tables(directory: Path) -> str | None:
     return "\n\n".join(f"**{titles[name]}**\n\n{_markdown(pd.read_csv(directory / f'{name}.csv'))}" for name in names)
 
 
-def config_of(*overlays: Path) -> dict:
-    """The validated config that `snakemake --configfile <overlays>` runs."""
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    for path in overlays:
-        config = overlaid(config, yaml.safe_load(Path(path).read_text()))
-    return validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml", palette=False)
-
-
-def run_stages(view: Path) -> list[tuple[str, str, dict]]:
-    """(stage, key, params) of every job behind a finished run's view (results/current/<name>/):
-    the stage directories its figures and claims link to and, through their provenance files,
-    every directory upstream of those. The run that was made, whatever the code is now."""
-    results = view.parent.parent
-    pending = {link.resolve().parent for link in view.iterdir()}
-    seen = {}
-    while pending:
-        directory = pending.pop()
-        seen[directory] = json.loads((directory / "provenance.json").read_text())
-        for name, key in seen[directory]["upstream"].items():
-            found = set(results.glob(f"*/{key}"))
-            if not found:
-                raise SystemExit(f"{directory / 'provenance.json'} names its input {name} = {key}, which is not "
-                                 f"under {results}: copy the run's stage directories along with its view")
-            pending |= found - set(seen)
-    return sorted((p["stage"], p["key"], p["params"]) for p in seen.values())
-
-
 def jobs_of(config: dict, results: Path) -> pd.DataFrame:
     """One row per job of a config, with what its stage asks a cluster for and, where its benchmark
     file exists, its wall time, CPU time, peak RSS and when it ended (the file's time). The jobs
@@ -117,20 +88,42 @@ def jobs_of(config: dict, results: Path) -> pd.DataFrame:
         stages = run_stages(view)
     else:
         table = StageTable(ROOT)
-        stages = [(stage, key, table.specs[stage][key]["params"]) for stage, key in table.register(config)["stages"]]
+        stages = [(stage, key, spec["params"], sorted(Path(path).name for path in spec["upstream"].values()))
+                  for stage, key in table.register(config)["stages"] for spec in [table.specs[stage][key]]]
     rows = []
-    for stage, key, params in stages:
+    for stage, key, params, upstream in stages:
         instance = next((params[k] for k in ("network", "figure") if isinstance(params.get(k), str)), "")
+        if isinstance(params.get("points"), list):  # a block of a network's polished points
+            instance += " {}-{}".format(*params["points"])
         asks = config["resources"][stage]
-        row = {"stage": stage, "instance": instance, "asks_mb": asks["mem_mb"], "asks_min": asks["runtime"]}
+        row = {"stage": stage, "instance": instance, "key": key, "upstream": upstream, "asks_mb": asks["mem_mb"],
+               "asks_min": asks["runtime"]}
         tsv = results / "benchmarks" / stage / f"{key}.tsv"
         if tsv.is_file():
             measured = pd.read_csv(tsv, sep="\t").iloc[-1]
             row |= {"seconds": measured["s"], "cpu_seconds": measured["cpu_time"], "max_rss_mb": measured["max_rss"],
                     "ended": tsv.stat().st_mtime}
         rows.append(row)
-    return pd.DataFrame(rows).reindex(columns=["stage", "instance", "asks_mb", "asks_min", "seconds", "cpu_seconds",
-                                               "max_rss_mb", "ended"])
+    return pd.DataFrame(rows).reindex(columns=["stage", "instance", "key", "upstream", "asks_mb", "asks_min", "seconds",
+                                               "cpu_seconds", "max_rss_mb", "ended"])
+
+
+def critical_path(jobs: pd.DataFrame) -> tuple[float, list[str]]:
+    """The longest chain of measured wall times through the job graph, gathers and claims included
+    (a job that did not finish counts 0): the run's wall time with a cluster slot for every job.
+    Its seconds and its stages in order."""
+    seconds = dict(zip(jobs["key"], jobs["seconds"].fillna(0.0)))
+    upstream = dict(zip(jobs["key"], jobs["upstream"]))
+    stage = dict(zip(jobs["key"], jobs["stage"]))
+    longest: dict[str, tuple[float, list[str]]] = {}
+
+    def chain(key: str) -> tuple[float, list[str]]:
+        if key not in longest:
+            before = max((chain(k) for k in upstream[key] if k in seconds), default=(0.0, []))
+            longest[key] = (before[0] + seconds[key], before[1] + [stage[key]])
+        return longest[key]
+
+    return max((chain(key) for key in seconds), default=(0.0, []))
 
 
 def run_table(jobs: pd.DataFrame) -> str:
@@ -138,9 +131,14 @@ def run_table(jobs: pd.DataFrame) -> str:
     ran = jobs.dropna(subset=["seconds"])
     span = (ran["ended"].max() - (ran["ended"] - ran["seconds"]).min()) / 60
     peak = ran.loc[ran["max_rss_mb"].idxmax()]
+    path, chain = critical_path(jobs)
+    longest = ran.loc[ran["seconds"].idxmax()]
     lines = [f"{len(ran)} of {len(jobs)} jobs finished; from the first job's start to the last job's end {span:.1f} min "
              f"(from the benchmark files' times); the jobs' wall times sum to {ran['seconds'].sum() / 60:.1f} min; "
-             f"peak memory {peak['max_rss_mb']:.0f} MB (`{peak['stage']}`).", "",
+             f"peak memory {peak['max_rss_mb']:.0f} MB (`{peak['stage']}`). The longest job: "
+             f"{longest['seconds'] / 60:.1f} min (`{longest['stage']}` {longest['instance']}); the critical path, "
+             f"the longest chain of wall times through the job graph and so the wall time with a cluster slot for "
+             f"every job: {path / 60:.1f} min ({' -> '.join(f'`{s}`' for s in chain)}).", "",
              "| stage | instance | wall (min) | CPU (min) | peak RSS (MB) | asks a cluster for (MB, min) |",
              "|---|---|---|---|---|---|"]
     for row in jobs.sort_values("seconds", ascending=False, na_position="last").itertuples():
@@ -155,23 +153,36 @@ def refresh(run: Path, root: Path = ROOT, benchmarks: Path | None = None, paper:
     """Fill every generated block under ``root`` from the default run ``run`` (a results/current/<name>/
     view), `make bench`'s CSV files in ``benchmarks`` and the run of the overlay ``paper``."""
     claims = pd.read_csv(run / "stability.csv" if (run / "stability.csv").is_file() else run / "claims.csv")
-    fill(root / "README.md", {(SUMMARY_START, SUMMARY_END): summary(claims), (PAPER_START, PAPER_END): pipeline_map()})
-    fill(root / "docs" / "results.md", {(START, END): claims_table(claims)})
+    record = run_record(run, [])
+    fill(root / "README.md", {(SUMMARY_START, SUMMARY_END): stamped(record, summary(claims)),
+                              (PAPER_START, PAPER_END): pipeline_map()})
+    fill(root / "docs" / "results.md", {(START, END): stamped(record, claims_table(claims))})
     performance = benchmark_tables(benchmarks) if benchmarks is not None else None
     if performance is not None:
         fill(root / "docs" / "performance.md", {(BENCH_START, BENCH_END): performance})
     if paper is not None:
-        config = config_of(paper)
-        jobs = jobs_of(config, results)
-        blocks = {(RUN_START, RUN_END): run_table(jobs)} if jobs["seconds"].notna().any() else {}
-        paper_claims = results / "current" / config["name"] / "claims.csv"
-        if paper_claims.is_file():
-            blocks[RUN_CLAIMS_START, RUN_CLAIMS_END] = claims_table(pd.read_csv(paper_claims))
-        fill(root / "docs" / "paper-config.md", blocks)
+        fill(root / "docs" / "paper-config.md", paper_blocks(paper, results))
     images = root / "workflow" / "report" / "images"
     images.mkdir(parents=True, exist_ok=True)
     for name in SHOWN:
         shutil.copyfile(run / name, images / name)
+
+def paper_blocks(paper: Path, results: Path) -> dict[tuple[str, str], str]:
+    """docs/paper-config.md's job table and claims, where the paper overlay's run got that far;
+    stamped with its keys once it has finished (before that its jobs are what the code plans)."""
+    config = config_of(paper)
+    jobs, view = jobs_of(config, results), results / "current" / config["name"]
+    finished = (view / "claims.csv").is_file()
+    record = run_record(view, [str(paper)]) if finished else None
+    blocks = {}
+    if jobs["seconds"].notna().any():
+        table = run_table(jobs)
+        blocks[RUN_START, RUN_END] = stamped(record, table) if finished else table
+    if finished:
+        claims = pd.read_csv(view / "stability.csv" if record["stability"] else view / "claims.csv")
+        blocks[RUN_CLAIMS_START, RUN_CLAIMS_END] = stamped(record, claims_table(claims))
+    return blocks
+
 
 def pipeline_map() -> str:
     """The README's map from the paper's claims to the rules, rows and figures that test them (a
