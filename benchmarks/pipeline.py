@@ -2,7 +2,8 @@
 
 In two fresh copies of the repository (tracked files only, the current .venv linked in):
 the default config end to end with --cores 2 and with --cores 1, then, on the finished run,
-`snakemake -n` and a full cache-hit `make run` (median of repeats). Resources: the peak RSS
+`snakemake -n` and a full cache-hit `make run` (median of repeats), and the run's critical path
+and longest job (``critical_path_of_run``). Resources: the peak RSS
 and wall time of every job (Snakemake's benchmark files) against the mem_mb and runtime its
 rule declares (first attempt). Then the paper config's verdict stages that run without the long
 ones (``PAPER_STAGES``, one thread each, so their wall time is their CPU time), so that the cost
@@ -91,6 +92,16 @@ def stage_minutes(snakemake: str, repo: Path, default_jobs: pd.DataFrame) -> pd.
     return pd.DataFrame(rows)
 
 
+def critical_path_of_run(repo: Path) -> tuple[float, float]:
+    """The finished default run's critical path (the longest chain of job wall times through its
+    job graph: its wall time with a cluster slot for every job) and its longest job, in seconds."""
+    from replication.docs.generate import critical_path, jobs_of
+    from replication.docs.stamps import config_of
+
+    jobs = jobs_of(config_of(root=repo), repo / "results")
+    return critical_path(jobs)[0], jobs["seconds"].max()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -109,6 +120,9 @@ def main() -> None:
         rows += [{"measure": "snakemake -n on a finished run", "seconds": dry},
                  {"measure": "cache-hit make run", "seconds": cached},
                  {"measure": "speed-up --cores 1 -> --cores 2 (ratio)", "seconds": walls[1] / walls[2]}]
+        path, longest = critical_path_of_run(repo)
+        rows += [{"measure": "critical path of the --cores 2 run, a cluster slot per job", "seconds": path},
+                 {"measure": "longest job of the --cores 2 run", "seconds": longest}]
         declared = declared_resources(snakemake, repo)
         jobs = job_times(repo)
         minutes = stage_minutes(snakemake, repo, jobs)

@@ -71,3 +71,29 @@ def test_pipeline_benchmark_reads_every_stage_s_declared_resources():
     declared = declared_resources(str(Path(sys.executable).with_name("snakemake")), ROOT)
     assert set(declared) == stages
     assert all(resources["mem_mb"] >= 100 and resources["runtime"] >= 10 for resources in declared.values())
+
+
+def test_pipeline_benchmark_reads_the_critical_path_of_a_finished_run(tmp_path):
+    """The run's jobs come through the provenance behind its view and their times from the
+    benchmark files: data (30 s) then train (90 s) is the longest chain."""
+    import json
+    import shutil
+
+    sys.path.insert(0, str(BENCHMARKS))
+    from pipeline import critical_path_of_run
+
+    for part in ("config", "workflow/schemas"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    results = tmp_path / "results"
+    for stage, key, upstream, seconds in (("data", "d1", {}, 30.0), ("train", "t1", {"data": "d1"}, 90.0),
+                                          ("claims", "c1", {"train_over": "t1"}, 5.0)):
+        (results / stage / key).mkdir(parents=True)
+        (results / stage / key / "provenance.json").write_text(
+            json.dumps({"stage": stage, "key": key, "params": {}, "upstream": upstream}))
+        (results / "benchmarks" / stage).mkdir(parents=True)
+        pd.DataFrame([{"s": seconds, "cpu_time": seconds, "max_rss": 100.0}]).to_csv(
+            results / "benchmarks" / stage / f"{key}.tsv", sep="\t", index=False)
+    (results / "claims" / "c1" / "claims.csv").write_text("id\n")
+    (results / "current" / "default").mkdir(parents=True)
+    (results / "current" / "default" / "claims.csv").symlink_to("../../claims/c1/claims.csv")
+    assert critical_path_of_run(tmp_path) == (125.0, 90.0)
