@@ -1,6 +1,7 @@
-"""Stage capture: Adam started at theta* + r u inside the measured Lyapunov neighbourhood.
+"""Stage capture, one job per network: Adam started at theta* + r u inside the measured Lyapunov
+neighbourhood.
 
-theta* runs over the polished points of every network (the minimum set for overparametrized
+theta* runs over the polished points of the network (the minimum set for overparametrized
 ones, a critical point with F > 0 for the controls); r is the largest radius at which every
 sampled point had grad F . f significantly negative (the lyapunov_pl stage, at the training
 batch size), or the smallest radius where there is none; u over random unit directions.
@@ -18,13 +19,13 @@ from replication.problems import erm_problem
 from replication.store import Stage, load_arrays, run_stage, save_table, seed_for
 
 
-def captured(stage: Stage, name: str, net: dict, lyapunov: pd.DataFrame) -> list[dict]:
-    """The runs of one network, started around its polished points, as rows of F along training."""
-    p = stage.params
-    problem = erm_problem(stage.input("data", "dataset.npz"), net)
-    minima = load_arrays(stage.input(f"minima_{name}", "minima.npz"))
-    keep = np.flatnonzero(minima["on_minimum_set"] if net["overparametrized"] else np.ones(len(minima["losses"]), bool))
-    measured = lyapunov_radius(lyapunov[lyapunov["network"] == name], p["batch_size"])
+def captured(stage: Stage, lyapunov: pd.DataFrame) -> list[dict]:
+    """The network's runs, started around its polished points, as rows of F along training."""
+    p, name = stage.params, stage.params["network"]
+    problem = erm_problem(stage.input("data", "dataset.npz"), p)  # the network's keys sit at the top level
+    minima = load_arrays(stage.input("minima", "minima.npz"))
+    keep = np.flatnonzero(minima["on_minimum_set"] if p["overparametrized"] else np.ones(len(minima["losses"]), bool))
+    measured = lyapunov_radius(lyapunov, p["batch_size"])
     radius = measured if measured is not None else float(lyapunov["radius"].min())
     rng = np.random.default_rng(seed_for(p["seed"], "capture", name))
     starts = np.concatenate([sphere_points(minima["thetas"][i], [radius], p["directions"], rng)[0] for i in keep])
@@ -33,7 +34,7 @@ def captured(stage: Stage, name: str, net: dict, lyapunov: pd.DataFrame) -> list
     losses = path.losses.numpy()
     stage.log(f"network {name}: r={radius:g} ({'measured' if measured is not None else 'no measured neighbourhood'}), "
               f"{len(starts)} runs, median F {np.median(losses[0]):.3e} -> {np.median(losses[-1]):.3e}")
-    head = {"network": name, "overparametrized": net["overparametrized"], "alpha": p["adam"]["alpha"],
+    head = {"network": name, "overparametrized": p["overparametrized"], "alpha": p["adam"]["alpha"],
             "beta": p["adam"]["beta"], "batch_size": p["batch_size"], "radius": radius,
             "radius_measured": measured is not None}
     return [{**head, "minimum": int(keep[record["run"] // p["directions"]]), **record, "floor": problem.loss_floor,
@@ -42,10 +43,9 @@ def captured(stage: Stage, name: str, net: dict, lyapunov: pd.DataFrame) -> list
 
 def main(stage: Stage) -> None:
     p = stage.params
-    lyapunov = stage.tables("lyapunov", "lyapunov_pl.csv")
+    lyapunov = pd.read_csv(stage.input("lyapunov", "lyapunov_pl.csv"))
     lyapunov = lyapunov[(lyapunov["alpha"] == p["adam"]["alpha"]) & (lyapunov["beta"] == p["adam"]["beta"])]
-    rows = [row for name, net in p["networks"].items() for row in captured(stage, name, net, lyapunov)]
-    save_table(stage.output("capture.csv"), pd.DataFrame(rows))
+    save_table(stage.output("capture.csv"), pd.DataFrame(captured(stage, lyapunov)))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from replication.store import Stage, run_stage
 def main(stage: Stage) -> None:
     p = stage.params
     apply_style(p)
-    capture = pd.read_csv(stage.input("capture", "capture.csv"))
+    capture = stage.tables("capture", "capture.csv")
     widths = pd.read_csv(stage.input("widths", "widths.csv"))
     for table in (capture, widths):
         table["excess"] = table["loss"] - table["floor"]

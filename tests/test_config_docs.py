@@ -18,12 +18,13 @@ def test_keys_reach_only_the_stages_that_read_them():
     # The control variates reach every field estimate but the quadratic flow's and the
     # training's; the path points only the field path; the quadratic stages take their betas
     # from their own sections, and the rates' batch-size sweep from its own key.
-    assert found["field.control_variate"][0] == ["control_zeros", "flow", "lyapunov_shard", "quadratic_rates",
+    assert found["field.control_variate"][0] == ["control_zeros", "flow_shard", "lyapunov_shard", "quadratic_rates",
                                                  "quadratic_zeros", "vector_field"]
     # The blocks' size is read by the blocks alone; the gather's key and those of its readers follow
     # their upstream keys (the gathered bytes do not change: test_workflow).
     assert found["lyapunov.minima_per_job"] == (["lyapunov_shard"], ["capture", "claims", "figures", "lyapunov_pl",
                                                                      "lyapunov_shard", "stability"])
+    assert found["flow.runs_per_job"] == (["flow_shard"], ["claims", "figures", "flow", "flow_shard", "stability"])
     assert found["rates.batch_size_beta"][0] == ["quadratic_rates"]
     assert found["field.path_points"] == (["vector_field"], ["figures", "vector_field"])
     assert "quadratic_zeros" not in found["adam.beta"][1] and "quadratic_adam" not in found["adam.beta"][1]

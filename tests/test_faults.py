@@ -89,7 +89,7 @@ def test_a_job_stops_on_a_damaged_input_and_names_it(tiny_reference, tmp_path, r
 
 @pytest.mark.parametrize("stage, marker, output", [
     ("train", "step 1600/", "trajectories.npz"),   # during training
-    ("flow", "network", "deviation.csv"),          # during field estimation inside the ODE solver
+    ("flow_shard", "network", "deviation.csv"),    # during field estimation inside the ODE solver
 ])
 def test_sigkill_mid_stage_recovers_bit_identically(long_reference, tmp_path, stage, marker, output):
     killed = copy_repository(tmp_path)

@@ -149,12 +149,19 @@ def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
     assert "to the last job's end 11.0 min" in text  # from 1000 - 60 to 1600
     assert "sum to 3.0 min" in text and "peak memory 420 MB (`flow`)" in text
     assert "The longest job: 2.0 min (`flow` over)" in text
-    assert "with a cluster slot for every job: 3.0 min (`data` -> `train` -> `flow` -> " in text  # 60 s, then 120 s
+    assert "with a cluster slot for every job: 3.0 min (`data` -> `train` -> `flow_shard` -> `flow` -> " in text  # 60 s, then 120 s
     assert "| `flow` | over | 2.0 | 1.0 | 420 | 900, 70 |" in text and "| `flow` | under | did not finish | | | 900, 70 |" in text
     assert "OLD" in text  # no claims of that run yet: the block is left alone
     _finished_view(results, "big", {("claims", "c1", None): {"flow_over": "f1"}, ("flow", "f1", "over"): {}})
     refresh(run, tmp_path, paper=overlay, results=results)
     assert "OLD" not in page.read_text() and page.read_text().count("| `F9.x` | difference |") == 1
+    # Once its blocks are written, the run's page keeps its commit and its table, whatever the code
+    # or the config asks for later (here the flow jobs' resources).
+    written = re.sub(r'"commit": "[^"]*"', '"commit": "0123abcd"', page.read_text())
+    page.write_text(written)
+    overlay.write_text("name: big\nresources: {flow: {mem_mb: 100, runtime: 5}}\n")
+    refresh(run, tmp_path, paper=overlay, results=results)
+    assert page.read_text() == written and "| `flow` | over | 2.0 | 1.0 | 420 | 900, 70 |" in written
 
 
 def _finished_view(results, name, stages):

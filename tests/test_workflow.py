@@ -57,7 +57,7 @@ def test_full_run_produces_figures_claims_and_provenance(repo):
     assert (claims[["estimate", "ci_low", "ci_high"]].notna().all(axis=1) | (claims["verdict"] == "inconclusive")).all()
     provenance = sorted((repo / "results").glob("*/*/provenance.json"))
     assert {p.parent.parent.name for p in provenance} >= {"data", "train", "minima", "vector_field", "lyapunov_pl",
-                                                        "flow", "quadratic_zeros", "quadratic_adam", "quadratic_flow",
+                                                        "flow_shard", "flow", "quadratic_zeros", "quadratic_adam", "quadratic_flow",
                                                         "quadratic_rates", "capture", "width_sweep", "figures", "claims",
                                                         "control_zeros"}
     for stage in ("train", "lyapunov_pl"):
@@ -98,33 +98,39 @@ def test_second_run_does_nothing(repo):
 def test_training_change_reruns_training_and_downstream_not_data(repo):
     jobs = planned_jobs(repo, *overlay(repo, "steps.yaml", {"train": {"steps": 700}}))
     assert jobs.get("train") == 3 and "data" not in jobs  # one per network
-    assert {"minima", "vector_field", "lyapunov_shard", "lyapunov_pl", "flow", "claims"} <= set(jobs)
+    assert {"minima", "vector_field", "lyapunov_shard", "lyapunov_pl", "flow_shard", "flow", "claims"} <= set(jobs)
     assert "quadratic_zeros" not in jobs and "quadratic_adam" not in jobs
 
 
-def test_the_paper_config_measures_lyapunov_in_shards(repo):
-    """24 polished points per network in blocks of 3: 8 lyapunov_shard jobs per network, each
-    gathered by one lyapunov_pl job."""
+def test_the_paper_config_plans_its_long_stages_in_shards(repo):
+    """24 polished points per network in blocks of 2: 12 lyapunov_shard jobs per network, each
+    gathered by one lyapunov_pl job; 24 training runs per clean network in blocks of 6: 4
+    flow_shard jobs per network, gathered by one flow job; one capture job per network."""
     jobs = planned_jobs(repo, config=["--configfile", "config/paper.yaml"])
-    assert jobs["lyapunov_shard"] == 3 * 8 and jobs["lyapunov_pl"] == 3
+    assert jobs["lyapunov_shard"] == 3 * 12 and jobs["lyapunov_pl"] == 3
+    assert jobs["flow_shard"] == 2 * 4 and jobs["flow"] == 2 and jobs["capture"] == 3
 
 
 def test_gathered_shards_are_the_single_job_s_table(repo, tmp_path):
-    """lyapunov.minima_per_job = 1 measures each of a network's two polished points in a job of
-    its own; the gathered tables are, byte for byte, those of the tiny run, where one job measured
-    both."""
-    def tables(run):
-        directories = sorted((run / "results" / "lyapunov_pl").iterdir())
+    """lyapunov.minima_per_job = 1 and flow.runs_per_job = 1 measure each of a network's two polished
+    points, and integrate each of its two training runs, in a job of its own; the gathered tables
+    are, byte for byte, those of the tiny run, where one job did both."""
+    def tables(run, stage, filename):
+        directories = sorted((run / "results" / stage).iterdir())
         return {(json.loads((d / "provenance.json").read_text())["params"]["network"],
-                 len(json.loads((d / "provenance.json").read_text())["upstream"])): (d / "lyapunov_pl.csv").read_bytes()
+                 len(json.loads((d / "provenance.json").read_text())["upstream"])): (d / filename).read_bytes()
                 for d in directories}
 
-    single = tables(repo)
+    gathers = {"lyapunov_pl": "lyapunov_pl.csv", "flow": "deviation.csv"}
+    single = {stage: tables(repo, stage, filename) for stage, filename in gathers.items()}
     run = copy_run(repo, tmp_path)
-    snakemake(run, "--cores", "2", *overlay(run, "shards.yaml", {"lyapunov": {"minima_per_job": 1}}), "--until", "lyapunov_pl")
-    sharded = {network: table for (network, shards), table in tables(run).items() if shards == 2}
-    assert set(single) == {(network, 1) for network in sharded}
-    assert all(sharded[network] == table for (network, _), table in single.items())
+    snakemake(run, "--cores", "2", *overlay(run, "shards.yaml", {"lyapunov": {"minima_per_job": 1},
+                                                                 "flow": {"runs_per_job": 1}}),
+              "--until", "lyapunov_pl", "flow")
+    for stage, filename in gathers.items():
+        sharded = {network: table for (network, shards), table in tables(run, stage, filename).items() if shards == 2}
+        assert set(single[stage]) == {(network, 1) for network in sharded}
+        assert all(sharded[network] == table for (network, _), table in single[stage].items())
 
 
 @pytest.mark.parametrize("key, value", [("field.control_variate", False), ("quadratic.final_window", 0.3),

@@ -658,14 +658,14 @@ def noise_claims(table: pd.DataFrame, batch_size: int, tolerance: float, control
 def _capture_tolerance(t: ClaimInputs) -> tuple[float, float | None]:
     # The tolerance lies below the level of the zeros of f beside the minimum set (the control_zeros
     # pilot) at the capture runs' (alpha, beta, M), so that a run that settles there is not captured.
-    return capture_tolerance(t.optional("control_zeros/zeros.csv"), t("capture/capture.csv"),
+    return capture_tolerance(t.optional("control_zeros/zeros.csv"), t("capture_*/capture.csv"),
                              t.claims["converged_loss"], t.claims["capture_level_fraction"])
 
 
-_CAPTURE_READS = ("capture/capture.csv", "control_zeros/zeros.csv")
+_CAPTURE_READS = ("capture_*/capture.csv", "control_zeros/zeros.csv")
 
 
-@claim_check("F6_capture", ("F6.*",), capture=table("capture/capture.csv", ClaimInputs.overparametrized),
+@claim_check("F6_capture", ("F6.*",), capture=table("capture_*/capture.csv", ClaimInputs.overparametrized),
              reduction=setting("capture_reduction"), tol=Source(lambda t: _capture_tolerance(t)[0], _CAPTURE_READS),
              controls=CONTROLS, fraction=setting("control_fraction"),
              zero_level=Source(lambda t: _capture_tolerance(t)[1], _CAPTURE_READS))

@@ -29,7 +29,7 @@ FIGURES = (
     Figure("F1_flow", "fig_flow", "Which flow does Adam follow?",
            "Adam follows the flow of f: D falls with t_n (quadratic) and with the step size over a window of "
            "training time (quadratic and networks, from fixed starts), and stays below the other flows'",
-           "Theorem 1.5, Cor. 1.9", ("quadratic_flow", "flow"), ("quadratic_flow.py", "flow.py")),
+           "Theorem 1.5, Cor. 1.9", ("quadratic_flow", "flow_shard", "flow"), ("quadratic_flow.py", "flow_shard.py")),
     Figure("F2_zeros", "fig_zeros", "Limits are zeros of f, not critical points",
            "limits are zeros of f, not critical points (1-D quadratic; control: a second skewed law)", "Cor. 1.10",
            ("quadratic_zeros", "quadratic_adam"), ("quadratic_zeros.py", "quadratic_adam.py")),

@@ -107,34 +107,51 @@ def _control_zeros(C):
         **C["control_zeros"]}, DATA)]
 
 
+def _blocks(count: int, size: int) -> list[tuple[int, int]]:
+    """[start, stop) of the consecutive blocks of ``size`` that cover ``count`` items."""
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def _gather(name: str, shard_stage: str, count: int, size: int) -> Upstream:
+    """The upstream of a gather: the blocks of one network, ``shard_0``, ``shard_1``, ... in order."""
+    return tuple((f"shard_{k}", shard_stage, f"{name}.{start}") for k, (start, _) in enumerate(_blocks(count, size)))
+
+
 def _lyapunov_shards(C):
     # One job per network and block of lyapunov.minima_per_job polished points (at most train.seeds,
     # one per training run): the longest stage runs side by side on every core or cluster slot. The
     # overparametrized ones are judged where the pilot says the control can fail.
-    L, points = C["lyapunov"], C["train"]["seeds"]
-    size = L["minima_per_job"]
+    L = C["lyapunov"]
     return [Instance(f"{name}.{start}", {"adam": {"eps": C["adam"]["eps"]},  # alpha and beta: lyapunov.momenta
                                          "field": _estimator(C), "seed": C["seed"], "network": name, **net,
                                          **{k: v for k, v in L.items() if k != "minima_per_job"},
-                                         "points": [start, min(start + size, points)]},
+                                         "points": [start, stop]},
                      DATA + (("minima", "minima", name),) + (_pilot(C) if net["overparametrized"] else ()))
-            for name, net in C["networks"].items() for start in range(0, points, size)]
+            for name, net in C["networks"].items() for start, stop in _blocks(C["train"]["seeds"], L["minima_per_job"])]
 
 
 def _lyapunov_pl(C):
     # The gather: one table per network from its blocks, whatever their size.
-    points, size = C["train"]["seeds"], C["lyapunov"]["minima_per_job"]
     return [Instance(name, {"network": name},
-                     tuple((f"shard_{k}", "lyapunov_shard", f"{name}.{start}")
-                           for k, start in enumerate(range(0, points, size))))
+                     _gather(name, "lyapunov_shard", C["train"]["seeds"], C["lyapunov"]["minima_per_job"]))
             for name in C["networks"]]
 
 
+def _flow_shards(C):
+    # One job per clean network and block of flow.runs_per_job training runs; the block of run 0
+    # also runs the step-size sweep.
+    F = C["flow"]
+    return [Instance(f"{name}.{start}", {"adam": C["adam"], "field": _estimator(C), "seed": C["seed"],
+                                         "batch_size": C["train"]["batch_size"], "network": name,
+                                         **C["networks"][name], **{k: v for k, v in F.items() if k != "runs_per_job"},
+                                         "runs": [start, stop]}, DATA + (("train", "train", name),))
+            for name in _clean(C) for start, stop in _blocks(C["train"]["seeds"], F["runs_per_job"])]
+
+
 def _flow(C):
-    # One job per network on clean data: the flow integrations are the longest stage.
-    return [Instance(name, {"adam": C["adam"], "field": _estimator(C), "seed": C["seed"],
-                            "batch_size": C["train"]["batch_size"], "network": name, **C["networks"][name],
-                            **C["flow"]}, DATA + (("train", "train", name),))
+    # The gather: one table per clean network from its blocks, whatever their size.
+    return [Instance(name, {"network": name},
+                     _gather(name, "flow_shard", C["train"]["seeds"], C["flow"]["runs_per_job"]))
             for name in _clean(C)]
 
 
@@ -172,9 +189,11 @@ def _gamma_limit(C):
 
 
 def _capture(C):
-    return [Instance("", {"adam": C["adam"], "seed": C["seed"], "networks": C["networks"],
-                          "batch_size": C["train"]["batch_size"], **C["capture"]},
-                     DATA + _each("lyapunov_pl", "lyapunov", C["networks"]) + _each("minima", "minima", C["networks"]))]
+    # One job per network: each starts where its own Lyapunov map says, as soon as that is gathered.
+    return [Instance(name, {"adam": C["adam"], "seed": C["seed"], "network": name, **net,
+                            "batch_size": C["train"]["batch_size"], **C["capture"]},
+                     DATA + (("lyapunov", "lyapunov_pl", name), ("minima", "minima", name)))
+            for name, net in C["networks"].items()]
 
 
 def _width_sweep(C):
@@ -190,7 +209,7 @@ def _figure_inputs(C) -> dict[str, Upstream]:
             "F3_field_path": (("field", "vector_field", ""), ("gamma_limit", "gamma_limit", "")),
             "F4_lyapunov": lyapunov,
             "F5_pl": lyapunov,
-            "F6_capture": (("capture", "capture", ""), ("widths", "width_sweep", "")) + _pilot(C),
+            "F6_capture": _each("capture", "capture", C["networks"]) + (("widths", "width_sweep", ""),) + _pilot(C),
             "F7_rates": (("rates", "quadratic_rates", ""),)}
 
 
@@ -210,9 +229,9 @@ def _claims(C):
         "networks": {n: {k: net[k] for k in ("data", "overparametrized")} for n, net in C["networks"].items()},
         "batch_size": C["train"]["batch_size"], "gamma_limit_network": C["gamma_limit"]["network"]},
         (("zeros", "quadratic_zeros", ""), ("adam", "quadratic_adam", ""), ("gamma_limit", "gamma_limit", ""),
-         ("quadratic_flow", "quadratic_flow", ""), ("capture", "capture", ""), ("rates", "quadratic_rates", ""))
-        + _pilot(C) + _each("flow", "flow", _clean(C)) + _each("lyapunov_pl", "lyapunov", C["networks"])
-        + _each("train", "train", C["networks"]))]
+         ("quadratic_flow", "quadratic_flow", ""), ("rates", "quadratic_rates", ""))
+        + _pilot(C) + _each("capture", "capture", C["networks"]) + _each("flow", "flow", _clean(C))
+        + _each("lyapunov_pl", "lyapunov", C["networks"]) + _each("train", "train", C["networks"]))]
 
 
 # In an order in which every stage comes after the stages it reads.
@@ -224,7 +243,8 @@ STAGES = {record.name: record for record in (
     StageRecord("control_zeros", ("zeros.csv",), _control_zeros, (500, 10)),
     StageRecord("lyapunov_shard", ("lyapunov_pl.csv",), _lyapunov_shards, (650, 15)),
     StageRecord("lyapunov_pl", ("lyapunov_pl.csv",), _lyapunov_pl, (250, 10)),
-    StageRecord("flow", ("deviation.csv",), _flow, (500, 50)),
+    StageRecord("flow_shard", ("deviation.csv",), _flow_shards, (500, 50)),
+    StageRecord("flow", ("deviation.csv",), _flow, (250, 10)),
     StageRecord("quadratic_zeros", ("zeros.csv",), _quadratic_zeros, (450, 10)),
     StageRecord("quadratic_adam", ("limits.csv",), _quadratic_adam, (600, 10)),
     StageRecord("quadratic_flow", ("deviation.csv", "paths.npz"), _quadratic_flow, (1300, 10)),

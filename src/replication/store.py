@@ -150,6 +150,18 @@ class Stage:
         return pd.concat([pd.read_csv(self.input(name, filename)) for name in self.upstream
                           if name.startswith(f"{prefix}_")], ignore_index=True)
 
+    def gathered(self, filename: str):
+        """The table of a gather stage: its upstream blocks ``shard_0``, ``shard_1``, ... joined in
+        order, as one job for all of them would have written it (every table is written with 17
+        significant digits, and read back exactly). A block without rows has no header and adds none."""
+        import pandas as pd
+
+        shards = sorted((name for name in self.upstream if name.startswith("shard_")), key=lambda name: int(name[6:]))
+        paths = [self.input(name, filename) for name in shards]
+        tables = [pd.read_csv(path, float_precision="round_trip") for path in paths if path.stat().st_size > 1]
+        self.log(f"{len(tables)} of {len(shards)} blocks have rows")
+        return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
     def output(self, filename: str) -> Path:
         """Path of one output file; remembered for the checksums."""
         self.files.append(filename)

@@ -67,10 +67,10 @@ def sacct_states(cluster, ids: list[str], settled=("COMPLETED", "FAILED", "CANCE
 
 
 def cluster_jobs(repo, *args) -> int:
-    """How many jobs a run submits: all but the local rules (figures, claims, the Lyapunov gathers;
-    workflow/rules/stages.smk and figures.smk)."""
+    """How many jobs a run submits: all but the local rules (figures, claims, the Lyapunov and flow
+    gathers; workflow/rules/stages.smk and figures.smk)."""
     return sum(n for rule, n in planned_jobs(repo, *args).items()
-               if rule not in ("all", "claims", "lyapunov_pl") and not rule.startswith("fig_"))
+               if rule not in ("all", "claims", "lyapunov_pl", "flow") and not rule.startswith("fig_"))
 
 
 def test_tiny_config_through_the_slurm_profile_every_job_completed_and_results_equal_local(

@@ -28,7 +28,7 @@ from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
 from ..stages import StageTable
 from .blocks import fill
-from .stamps import ROOT, config_of, run_record, run_stages, stamped
+from .stamps import ROOT, config_of, records_in, run_record, run_stages, stamped
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 SUMMARY_START, SUMMARY_END = "<!-- summary:start -->", "<!-- summary:end -->"
 BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -153,7 +153,7 @@ def refresh(run: Path, root: Path = ROOT, benchmarks: Path | None = None, paper:
     """Fill every generated block under ``root`` from the default run ``run`` (a results/current/<name>/
     view), `make bench`'s CSV files in ``benchmarks`` and the run of the overlay ``paper``."""
     claims = pd.read_csv(run / "stability.csv" if (run / "stability.csv").is_file() else run / "claims.csv")
-    record = run_record(run, [])
+    record = run_record(run, [], page=root / "docs" / "results.md")
     fill(root / "README.md", {(SUMMARY_START, SUMMARY_END): stamped(record, summary(claims)),
                               (PAPER_START, PAPER_END): pipeline_map()})
     fill(root / "docs" / "results.md", {(START, END): stamped(record, claims_table(claims))})
@@ -161,19 +161,23 @@ def refresh(run: Path, root: Path = ROOT, benchmarks: Path | None = None, paper:
     if performance is not None:
         fill(root / "docs" / "performance.md", {(BENCH_START, BENCH_END): performance})
     if paper is not None:
-        fill(root / "docs" / "paper-config.md", paper_blocks(paper, results))
+        fill(root / "docs" / "paper-config.md", paper_blocks(paper, results, root / "docs" / "paper-config.md"))
     images = root / "workflow" / "report" / "images"
     images.mkdir(parents=True, exist_ok=True)
     for name in SHOWN:
         shutil.copyfile(run / name, images / name)
 
-def paper_blocks(paper: Path, results: Path) -> dict[tuple[str, str], str]:
+def paper_blocks(paper: Path, results: Path, page: Path) -> dict[tuple[str, str], str]:
     """docs/paper-config.md's job table and claims, where the paper overlay's run got that far;
-    stamped with its keys once it has finished (before that its jobs are what the code plans)."""
+    stamped with its keys once it has finished (before that its jobs are what the code plans).
+    None where ``page`` already holds that finished run's blocks: later code and config changes
+    (other resources, other stage names) do not rewrite what the run was."""
     config = config_of(paper)
     jobs, view = jobs_of(config, results), results / "current" / config["name"]
     finished = (view / "claims.csv").is_file()
-    record = run_record(view, [str(paper)]) if finished else None
+    record = run_record(view, [str(paper)], page=page) if finished else None
+    if record is not None and record in records_in(page.read_text()):
+        return {}  # that run's blocks are written: they stay as they are (the stamps re-mark their lines)
     blocks = {}
     if jobs["seconds"].notna().any():
         table = run_table(jobs)

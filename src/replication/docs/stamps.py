@@ -68,14 +68,19 @@ def commit(root: Path = ROOT) -> str:
     return head.stdout.strip() + (" with uncommitted changes" if changed else "")
 
 
-def run_record(view: Path, configfiles: list[str], root: Path = ROOT) -> dict:
+def run_record(view: Path, configfiles: list[str], root: Path = ROOT, page: Path | None = None) -> dict:
     """The stamp of the finished run behind ``view`` (results/current/<name>/) of the config that
-    ``configfiles`` overlay on config/config.yaml."""
+    ``configfiles`` overlay on config/config.yaml. Its commit is HEAD's, unless ``page`` already
+    stamps that very run (the same keys) with a commit of its own: then that commit, whose code
+    made the run, stays (a run of uncommitted code takes the commit that holds its code later)."""
     keys: dict[str, list[str]] = {}
     for stage, key, *_ in run_stages(view):
         keys.setdefault(stage, []).append(key)
-    return {"config": view.name, "configfiles": configfiles, "stability": (view / "stability.csv").is_file(),
-            "commit": commit(root), "keys": {stage: sorted(found) for stage, found in sorted(keys.items())}}
+    record = {"config": view.name, "configfiles": configfiles, "stability": (view / "stability.csv").is_file(),
+              "commit": None, "keys": {stage: sorted(found) for stage, found in sorted(keys.items())}}
+    earlier = [r["commit"] for r in (records_in(page.read_text()) if page is not None and page.is_file() else [])
+               if {**r, "commit": None} == record and not r["commit"].endswith("with uncommitted changes")]
+    return {**record, "commit": earlier[0] if earlier else commit(root)}
 
 
 def planned_keys(record: dict, root: Path = ROOT) -> dict[str, set[str]]:
