@@ -6,7 +6,8 @@ numbers the pipeline's stages use), against two peers at equal error: brute forc
 d-vector of every term of every sequence) and the stationary chain a user writes first (Adam's
 moment recursion at the fixed theta, averaging -m / (eps + sqrt(v)) along 32 independent chains,
 without control variates, with m - E[G], and with m - E[G] and v - E[G^2]); and the cost curves
-in N and d.
+in N and d; and, at the Lyapunov map's size (N = 16, 640 sequences), one estimate per direction (the
+pipeline) against one call batched over a block of directions.
 
 Point: MLP 1-64-1 (d = 193) at its initialisation, N = 32, M = 4, alpha = 0.9, beta = 0.999 and
 the pipeline's 0.9, float64, one thread. The target (default 1e-4) is set where every estimator
@@ -16,7 +17,7 @@ SE ~ 1/sqrt(sequences or chain steps), with floors where an error bar can be tru
 sequences without control variates, 400 with them (95% intervals from 400 sequences covered
 90-94% in the tests and at this point, from 32 only 78-86%: the fitted coefficients need data),
 10 / (1 - beta) chain steps; a chain's burn-in is a fixed cost that stays in.
-Writes results/benchmarks/field.csv and field_scaling.csv.
+Writes results/benchmarks/field.csv, field_scaling.csv and field_directions.csv.
 """
 
 import argparse
@@ -163,6 +164,29 @@ def compare(problem: ERMProblem, J: np.ndarray, beta: float, args) -> pd.DataFra
     return table
 
 
+def direction_batching(blocks: list[int], n_samples: int, repeats: int) -> pd.DataFrame:
+    """The Lyapunov map's estimates around one point (N = 16, d = 193, the directions of one radius):
+    one call per direction, as lyapunov_shard makes them, against one call batched over a block of
+    directions (the estimator's sums, moments and cross-fit all take leading batch dimensions).
+    Both give the same floats; the time is per direction."""
+    problem, _ = benchmark_point(16, 64)
+    hyper = AdamHyper(ALPHA, 0.999, EPS)
+    crn = ERMCommonRandomNumbers(problem, M, hyper, n_samples=n_samples, seed=2, tol=TOL, control_variate=True)
+    rng = np.random.default_rng(4)
+    thetas = problem.net.init(1, torch.Generator().manual_seed(0))[0] + 1e-3 * torch.from_numpy(
+        rng.standard_normal((max(blocks), problem.dim)))
+    J = problem.per_sample_gradients(thetas)
+    single = median_time(lambda: [crn.mean_at(j) for j in J], repeats) / len(J)
+    rows = []
+    for block in blocks:
+        batched = median_time(lambda: [crn.mean_at(J[s:s + block]) for s in range(0, len(J), block)], repeats) / len(J)
+        same = all(torch.equal(crn.mean_at(J[s:s + block]), torch.stack([crn.mean_at(j) for j in J[s:s + block]]))
+                   for s in range(0, len(J), block))
+        rows.append({"directions_per_call": block, "per_direction_ms": 1e3 * single, "batched_ms": 1e3 * batched,
+                     "speedup": single / batched, "identical": same})
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--brute-samples", type=int, default=32)
@@ -173,6 +197,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ns", type=int, nargs="+", default=[32, 64, 128, 256, 512, 1024], help="N of the cost curve")
     parser.add_argument("--ds", type=int, nargs="+", default=[200, 2000, 20000], help="d of the cost curve")
+    parser.add_argument("--directions", type=int, nargs="+", default=[4, 16, 64],
+                        help="directions per batched call (the largest: all the directions of a radius)")
+    parser.add_argument("--lyapunov-samples", type=int, default=640, help="sequences of the Lyapunov map's estimator")
     args = parser.parse_args()
     problem, J = benchmark_point(32, 64)
     table = pd.concat([compare(problem, J, beta, args) for beta in args.betas], ignore_index=True)
@@ -213,6 +240,14 @@ def main() -> None:
     print("pair counts stop paying at N = " + (f"{int(slower['n'].min())}" if len(slower) else
                                                 f"> {int(by_n['n'].max())} (not reached)")
           + f" (their N^2 d per sequence against brute force's {k_beta} x M x d)")
+
+    directions = direction_batching(args.directions, args.lyapunov_samples, args.repeats)
+    write_table(directions, "field_directions")
+    print(directions.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"Batched over directions (N = 16, {args.lyapunov_samples} sequences, d = 193): "
+          + ", ".join(f"{row.directions_per_call} per call {row.speedup:.2f}x" for row in directions.itertuples())
+          + " the one-direction calls the pipeline makes" + ("" if directions["identical"].all() else
+                                                                "; NOT the same floats"))
 
 
 if __name__ == "__main__":

@@ -52,14 +52,18 @@ def test_verify_names_damaged_results_and_the_rerun_recomputes_them(tiny_referen
     truncated.write_bytes(truncated.read_bytes()[:100])
     edited = next((repo / "results" / "claims").glob("*/claims.csv"))
     edited.write_text(edited.read_text().replace("supported", "contradicted", 1))
+    removed = next((repo / "results" / "minima").glob("*/minima.npz"))
+    removed.unlink()
 
+    # The same check, and the same words, as a job that reads the file (store.checked).
     report = subprocess.run(verify, cwd=repo, capture_output=True, text=True)
     assert report.returncode == 1
-    assert f"{truncated.relative_to(repo)}: checksum mismatch" in report.stdout
-    assert f"{edited.relative_to(repo)}: checksum mismatch" in report.stdout
+    for damaged in (truncated, edited):
+        assert f"{damaged.relative_to(repo)} differs from the file its provenance.json recorded" in report.stdout
+    assert f"{removed.relative_to(repo)} is missing" in report.stdout
 
     moved = subprocess.run(verify + ["--quarantine"], cwd=repo, capture_output=True, text=True)
-    assert moved.returncode == 1 and not truncated.exists() and not edited.exists()
+    assert moved.returncode == 1 and not truncated.exists() and not edited.exists() and not removed.parent.exists()
     snakemake(repo, "--cores", "2", *TINY)
     assert subprocess.run(verify, cwd=repo, capture_output=True).returncode == 0
     recomputed = {k: v for k, v in checksums(repo).items() if not k.startswith("results/quarantine/")}

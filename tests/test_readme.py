@@ -94,12 +94,16 @@ def test_performance_page_comes_from_the_benchmark_files(tmp_path):
     _documents(tmp_path, **{BENCH_START: "STALE"})
     refresh(run, tmp_path, benchmarks=tmp_path)
     assert "STALE" in (tmp_path / "docs" / "performance.md").read_text()
-    for name in ("training", "field", "field_scaling", "pipeline", "memory", "stage_minutes"):
+    names = ("training", "field", "field_scaling", "field_directions", "pipeline", "memory", "stage_minutes")
+    for name in names:
         pd.DataFrame([{"what": name, "value": 1.23456}]).to_csv(tmp_path / f"{name}.csv", index=False)
+    # The commit of the code that measured each table (benchmarks/common.py); one table was not recorded.
+    (tmp_path / "commits.json").write_text(json.dumps({name: "abc123" for name in names[1:]}))
     refresh(run, tmp_path, benchmarks=tmp_path)
     text = (tmp_path / "docs" / "performance.md").read_text()
     assert "STALE" not in text and text.count("| pipeline | 1.23 |") == 1 and "benchmarks/training.py" in text
-    assert "CPU minutes of the verdict stages" in text
+    assert "CPU minutes of the verdict stages" in text and "Lyapunov map's estimates" in text
+    assert "From `make bench`, code of commit abc123, not recorded." in text
 
 
 def test_every_generated_block_lives_in_docs_but_the_summary_and_the_map():

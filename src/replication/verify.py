@@ -13,27 +13,26 @@ import os
 import sys
 from pathlib import Path
 
-from .store import PROVENANCE, sha256
+from .store import PROVENANCE, DamagedInput, checked
 
 
 def verify(results: Path | str) -> dict[Path, list[str]]:
-    """Recompute every key directory's checksums: key directory -> its problems (if any)."""
+    """Check every key directory's files as a job checks its inputs (``store.checked``): key
+    directory -> its problems (if any)."""
     problems: dict[Path, list[str]] = {}
     for prov in sorted(Path(results).glob(f"*/*/{PROVENANCE}")):
         directory = prov.parent
         try:
-            record = json.loads(prov.read_text())
-            checksums = record["checksums"]
+            names = json.loads(prov.read_text())["checksums"]
         except (OSError, ValueError, KeyError) as error:
             problems[directory] = [f"{prov}: unreadable provenance ({error})"]
             continue
         found = []
-        for name, expected in checksums.items():
-            path = directory / name
-            if not path.is_file():
-                found.append(f"{path}: missing")
-            elif sha256(path) != expected:
-                found.append(f"{path}: checksum mismatch")
+        for name in names:
+            try:
+                checked(directory / name)
+            except DamagedInput as error:
+                found.append(str(error))
         if found:
             problems[directory] = found
     return problems

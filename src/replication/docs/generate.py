@@ -18,6 +18,7 @@ stage keys it came from, marked stale where the current code plans other keys.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
 from ..stages import StageTable
 from .blocks import fill
-from .stamps import ROOT, config_of, records_in, run_record, run_stages, stamped
+from .stamps import ROOT, committed, config_of, records_in, run_record, run_stages, stamped
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 SUMMARY_START, SUMMARY_END = "<!-- summary:start -->", "<!-- summary:end -->"
 BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -62,7 +63,7 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def benchmark_tables(directory: Path) -> str | None:
     """The performance section from the CSV files of `make bench` (None if any is missing)."""
-    names = ("training", "field", "field_scaling", "pipeline", "memory", "stage_minutes")
+    names = ("training", "field", "field_scaling", "field_directions", "pipeline", "memory", "stage_minutes")
     if not all((directory / f"{name}.csv").is_file() for name in names):
         return None
     titles = {"training": "Training: batched Adam against the plain torch.optim.Adam loop and the stacked ensemble "
@@ -70,12 +71,18 @@ def benchmark_tables(directory: Path) -> str | None:
               "field": "Field estimation to a median relative SE of 1e-4 against brute force and the stationary chain "
                        "(benchmarks/field.py)",
               "field_scaling": "Field estimation cost per sequence as N and d grow (benchmarks/field.py)",
+              "field_directions": "The Lyapunov map's estimates, one direction per call (the pipeline) against one call "
+                                  "batched over a block of directions, per direction (benchmarks/field.py)",
               "pipeline": "Pipeline overhead on the default config (benchmarks/pipeline.py)",
               "memory": "Peak memory and time per stage against the declared mem_mb and runtime (benchmarks/pipeline.py)",
               "stage_minutes": "CPU minutes of the verdict stages per config, one thread each: the zero-shift stages "
                                "(F2, F7), gamma_limit (F3), the controls' pilot control_zeros (F4, F6); on the default "
                                "config also lyapunov_pl and capture (benchmarks/pipeline.py)"}
-    return "\n\n".join(f"**{titles[name]}**\n\n{_markdown(pd.read_csv(directory / f'{name}.csv'))}" for name in names)
+    recorded = json.loads((directory / "commits.json").read_text()) if (directory / "commits.json").is_file() else {}
+    commits = sorted({recorded.get(name, "not recorded") for name in names})
+    opening = f"From `make bench`, code of commit {', '.join(commits)}."
+    return "\n\n".join([opening] + [f"**{titles[name]}**\n\n{_markdown(pd.read_csv(directory / f'{name}.csv'))}"
+                                     for name in names])
 
 
 def jobs_of(config: dict, results: Path) -> pd.DataFrame:
@@ -93,8 +100,9 @@ def jobs_of(config: dict, results: Path) -> pd.DataFrame:
     rows = []
     for stage, key, params, upstream in stages:
         instance = next((params[k] for k in ("network", "figure") if isinstance(params.get(k), str)), "")
-        if isinstance(params.get("points"), list):  # a block of a network's polished points
-            instance += " {}-{}".format(*params["points"])
+        for block in ("points", "runs"):  # a block of a network's polished points or training runs
+            if isinstance(params.get(block), list):
+                instance += " {}-{}".format(*params[block])
         asks = config["resources"][stage]
         row = {"stage": stage, "instance": instance, "key": key, "upstream": upstream, "asks_mb": asks["mem_mb"],
                "asks_min": asks["runtime"]}
@@ -133,10 +141,11 @@ def run_table(jobs: pd.DataFrame) -> str:
     peak = ran.loc[ran["max_rss_mb"].idxmax()]
     path, chain = critical_path(jobs)
     longest = ran.loc[ran["seconds"].idxmax()]
+    longest_job = f"`{longest['stage']}` {longest['instance']}".strip()
     lines = [f"{len(ran)} of {len(jobs)} jobs finished; from the first job's start to the last job's end {span:.1f} min "
              f"(from the benchmark files' times); the jobs' wall times sum to {ran['seconds'].sum() / 60:.1f} min; "
              f"peak memory {peak['max_rss_mb']:.0f} MB (`{peak['stage']}`). The longest job: "
-             f"{longest['seconds'] / 60:.1f} min (`{longest['stage']}` {longest['instance']}); the critical path, "
+             f"{longest['seconds'] / 60:.1f} min ({longest_job}); the critical path, "
              f"the longest chain of wall times through the job graph and so the wall time with a cluster slot for "
              f"every job: {path / 60:.1f} min ({' -> '.join(f'`{s}`' for s in chain)}).", "",
              "| stage | instance | wall (min) | CPU (min) | peak RSS (MB) | asks a cluster for (MB, min) |",
@@ -176,7 +185,7 @@ def paper_blocks(paper: Path, results: Path, page: Path) -> dict[tuple[str, str]
     jobs, view = jobs_of(config, results), results / "current" / config["name"]
     finished = (view / "claims.csv").is_file()
     record = run_record(view, [str(paper)], page=page) if finished else None
-    if record is not None and record in records_in(page.read_text()):
+    if record is not None and committed(record) and record in records_in(page.read_text()):
         return {}  # that run's blocks are written: they stay as they are (the stamps re-mark their lines)
     blocks = {}
     if jobs["seconds"].notna().any():

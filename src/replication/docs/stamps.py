@@ -27,6 +27,7 @@ from ..stages import StageTable
 ROOT = Path(__file__).resolve().parents[3]
 RECORD = re.compile(r"^(?P<line>[^\n]*)\n<!-- run: (?P<record>\{[^\n]*\}) -->$", re.M)
 STAMPED = ("README.md", "docs/results.md", "docs/paper-config.md")
+UNCOMMITTED = " with uncommitted changes"
 
 
 def config_of(*overlays: Path, root: Path = ROOT) -> dict:
@@ -65,7 +66,12 @@ def commit(root: Path = ROOT) -> str:
     # What a stage runs or reads; the docs generators are neither.
     changed = subprocess.run(["git", "status", "--porcelain", "--", "src", "scripts", "workflow", "config",
                               ":(exclude)src/replication/docs"], cwd=root, capture_output=True, text=True).stdout.strip()
-    return head.stdout.strip() + (" with uncommitted changes" if changed else "")
+    return head.stdout.strip() + (UNCOMMITTED if changed else "")
+
+
+def committed(record: dict) -> bool:
+    """Whether the record's run names a commit that holds its code (not uncommitted changes)."""
+    return not record["commit"].endswith(UNCOMMITTED)
 
 
 def run_record(view: Path, configfiles: list[str], root: Path = ROOT, page: Path | None = None) -> dict:
@@ -79,7 +85,7 @@ def run_record(view: Path, configfiles: list[str], root: Path = ROOT, page: Path
     record = {"config": view.name, "configfiles": configfiles, "stability": (view / "stability.csv").is_file(),
               "commit": None, "keys": {stage: sorted(found) for stage, found in sorted(keys.items())}}
     earlier = [r["commit"] for r in (records_in(page.read_text()) if page is not None and page.is_file() else [])
-               if {**r, "commit": None} == record and not r["commit"].endswith("with uncommitted changes")]
+               if {**r, "commit": None} == record and committed(r)]
     return {**record, "commit": earlier[0] if earlier else commit(root)}
 
 
