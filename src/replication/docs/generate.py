@@ -179,7 +179,7 @@ def refresh(run: Path, root: Path = ROOT, benchmarks: Path | None = None, paper:
 def paper_blocks(paper: Path, results: Path, page: Path) -> dict[tuple[str, str], str]:
     """docs/paper-config.md's job table and claims, where the paper overlay's run got that far;
     stamped with its keys once it has finished (before that its jobs are what the code plans).
-    None where ``page`` already holds that finished run's blocks: later code and config changes
+    No blocks where ``page`` already holds that finished run's: later code and config changes
     (other resources, other stage names) do not rewrite what the run was."""
     config = config_of(paper)
     jobs, view = jobs_of(config, results), results / "current" / config["name"]
