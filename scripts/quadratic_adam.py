@@ -5,34 +5,37 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import run_adam
+from adam_ode.adam import joined_oracle, run_adam
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from replication.hyperparameters import adam_hyper, stage_schedule
 from replication.store import Stage, run_stage, save_table, seed_for
 
 
 def main(stage: Stage) -> None:
+    """Every law's runs advance in one batch, each law drawing from its own stream."""
     p = stage.params
-    schedule = stage_schedule(p)
-    rows = [row for index, spec in enumerate(p["laws"]) for row in law_rows(stage, index, NoiseLaw(**spec), schedule)]
+    laws = [NoiseLaw(**spec) for spec in p["laws"]]
+    betas = np.repeat(p["betas"], p["adam_seeds"])
+    oracles = [StochasticQuadratic(law, 1).stochastic_gradient(np.random.default_rng(
+        seed_for(p["seed"], "quadratic_adam", index))) for index, law in enumerate(laws)]
+    theta_0 = torch.cat([torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64) for law in laws])
+    path = run_adam(theta_0, joined_oracle(oracles, [len(betas)] * len(laws)), stage_schedule(p),
+                    adam_hyper(p, beta=np.tile(betas, len(laws))), p["steps"], record_steps=[p["steps"]],
+                    average_from=int((1 - p["final_window"]) * p["steps"]))
+    limits, diverged = path.average[:, 0].numpy().reshape(len(laws), -1), (path.diverged_at >= 0).reshape(len(laws), -1)
+    rows = [row for index, law in enumerate(laws) for row in law_rows(stage, index, law, betas, limits[index],
+                                                                      diverged[index])]
     save_table(stage.output("limits.csv"), pd.DataFrame(rows))
 
 
-def law_rows(stage: Stage, index: int, law: NoiseLaw, schedule) -> list[dict]:
+def law_rows(stage: Stage, index: int, law: NoiseLaw, betas: np.ndarray, limits: np.ndarray,
+             diverged: np.ndarray) -> list[dict]:
     """One row per run of the law ``index``: its beta and the mean of its final window of steps."""
-    p = stage.params
-    betas = np.repeat(p["betas"], p["adam_seeds"])  # every beta's runs advance in one batch
-    rng = np.random.default_rng(seed_for(p["seed"], "quadratic_adam", index))
-    theta_0 = torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
-    path = run_adam(theta_0, StochasticQuadratic(law, 1).stochastic_gradient(rng), schedule,
-                    adam_hyper(p, beta=betas), p["steps"], record_steps=[p["steps"]],
-                    average_from=int((1 - p["final_window"]) * p["steps"]))
-    limits = path.average[:, 0].numpy()
     stage.log(f"law {law.name}: mean limits "
-              f"{dict(zip(p['betas'], limits.reshape(len(p['betas']), -1).mean(axis=1).round(4)))}")
+              f"{dict(zip(stage.params['betas'], limits.reshape(len(stage.params['betas']), -1).mean(axis=1).round(4)))}")
     return [{"law": index, "law_name": law.name, "symmetric": law.symmetric, "mean": law.mean, "beta": float(beta),
-             "run": run, "limit": float(limit), "diverged": bool(path.diverged_at[run] >= 0)}
-            for run, (beta, limit) in enumerate(zip(betas, limits))]
+             "run": run, "limit": float(limit), "diverged": bool(failed)}
+            for run, (beta, limit, failed) in enumerate(zip(betas, limits, diverged))]
 
 
 if __name__ == "__main__":

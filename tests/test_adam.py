@@ -3,7 +3,7 @@ import pytest
 import torch
 
 
-from adam_ode.adam import AdamHyper, run_adam, stationary_means
+from adam_ode.adam import AdamHyper, joined_oracle, run_adam, stationary_means
 from adam_ode.schedule import (CHUNK, PolynomialSchedule, constant_schedule, geometric_grid, polynomial_schedule,
                                training_times, window_end)
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
@@ -42,6 +42,33 @@ def test_run_adam_equals_torch_optim_adam_step_by_step(small_erm, monkeypatch):
         diff = (path.thetas[:, r] - torch.stack(reference)).abs().max().item()
         assert diff <= 1e-12, f"run {r}: max |run_adam - torch.optim.Adam| = {diff:.3e}"
         assert (path.thetas[-1, r] - theta_0[r]).abs().max() > 1e-2  # it really moved
+
+
+def test_joined_problems_advance_in_one_batch_with_the_numbers_of_separate_runs(monkeypatch):
+    """Two noise laws side by side, each drawing its own stream, with a beta sweep whose runs
+    repeat (alpha, beta, gamma_0) (the bias corrections are computed once per distinct triple) and
+    chunk seams crossed: every iterate and the final-window mean equal separate runs bit for bit."""
+    monkeypatch.setattr("adam_ode.adam.CHUNK", 300)
+    laws = [NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1), NoiseLaw("lognormal", mean=1.0, scale=1.0, shape=0.5)]
+    betas, steps = np.repeat([0.9, 0.99, 0.999], 4), 1000
+    schedule = polynomial_schedule(np.tile([0.01, 0.003], 6), n_0=100, rho=0.5)
+
+    def start(law):
+        return torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
+
+    def oracle(index, law):
+        return StochasticQuadratic(law, 1).stochastic_gradient(np.random.default_rng(index))
+
+    options = dict(record_steps=np.arange(0, steps + 1, 50), average_from=steps // 2)
+    apart = [run_adam(start(law), oracle(i, law), schedule, AdamHyper(0.9, betas, 1e-8), steps, **options)
+             for i, law in enumerate(laws)]
+    together = run_adam(torch.cat([start(law) for law in laws]),
+                        joined_oracle([oracle(i, law) for i, law in enumerate(laws)], [len(betas)] * len(laws)),
+                        polynomial_schedule(np.tile(schedule.gamma_0, len(laws)), n_0=100, rho=0.5),
+                        AdamHyper(0.9, np.tile(betas, len(laws)), 1e-8), steps, **options)
+    assert torch.equal(together.thetas, torch.cat([path.thetas for path in apart], dim=1))
+    assert torch.equal(together.average, torch.cat([path.average for path in apart]))
+    assert not torch.equal(apart[0].average, apart[1].average)  # two problems, not one twice
 
 
 def test_schedule_and_training_times():

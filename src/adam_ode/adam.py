@@ -7,6 +7,7 @@ moments, eps outside the square root) with learning rate gamma_n at step n.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -61,6 +62,17 @@ class AdamPath:
 GradientOracle = Callable[[torch.Tensor, int], torch.Tensor]
 
 
+def joined_oracle(oracles: list[GradientOracle], runs: list[int]) -> GradientOracle:
+    """One oracle for the runs of several problems side by side (``runs[i]`` consecutive runs of
+    problem i), each problem drawing its own noise as it would alone: ``run_adam`` then advances
+    them all in one batch, with the numbers of separate calls (its update acts run by run)."""
+
+    def oracle(theta: torch.Tensor, n: int) -> torch.Tensor:
+        return torch.cat([problem(block, n) for problem, block in zip(oracles, theta.split(runs))])
+
+    return oracle
+
+
 def run_adam(
     theta_0: torch.Tensor,
     stochastic_gradient: GradientOracle,
@@ -97,6 +109,12 @@ def run_adam(
         raise ValueError(f"average_from must lie in [0, n_steps={n_steps}], got {average_from}")
     times = np.broadcast_to(training_times(schedule, n_steps, steps).reshape(len(steps), -1), (len(steps), runs))
     alpha, beta = (np.broadcast_to(np.asarray(x, dtype=float), runs) for x in (hyper.alpha, hyper.beta))
+    # The bias corrections depend on a run only through its (alpha, beta, gamma_0): computed once per
+    # distinct triple, then spread to the runs (a sweep has few distinct values and many runs).
+    coefficients = np.stack([alpha, beta, np.broadcast_to(np.asarray(schedule.gamma_0, dtype=float).reshape(-1), runs)],
+                            axis=1)
+    distinct, run_of = np.unique(coefficients, axis=0, return_inverse=True)
+    distinct_schedule = dataclasses.replace(schedule, gamma_0=distinct[:, 2])
     one_minus_alpha, beta_t, one_minus_beta = (torch.tensor(x, dtype=theta.dtype)[:, None]
                                                for x in (1 - alpha, beta, 1 - beta))
     eps = hyper.eps
@@ -127,9 +145,10 @@ def run_adam(
             # torch.optim.Adam computes them (gamma_n / (1 - alpha^n) and sqrt(1 - beta^n)): a
             # table lookup per step instead of five tensor operations.
             ns = np.arange(n, min(n + CHUNK, n_steps + 1))[:, None]
-            step_size = step_sizes(schedule, runs, n, n + len(ns)) / (1 - alpha**ns)
-            steps_ahead = zip(torch.tensor(step_size, dtype=theta.dtype)[..., None].unbind(),
-                              torch.tensor(np.sqrt(1 - beta**ns), dtype=theta.dtype)[..., None].unbind())
+            step_size = step_sizes(distinct_schedule, len(distinct), n, n + len(ns)) / (1 - distinct[:, 0]**ns)
+            steps_ahead = zip(*(torch.from_numpy(np.ascontiguousarray(x[:, run_of], dtype=np.float64)).to(theta.dtype)
+                                [..., None].unbind()
+                                for x in (step_size, np.sqrt(1 - distinct[:, 1]**ns))))
         g = stochastic_gradient(theta, n)
         step, correction = next(steps_ahead)
         with torch.no_grad():
