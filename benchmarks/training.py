@@ -10,17 +10,24 @@ MLP 1-64-1 (d = 193), N = 32, M = 4, float64, one thread for all. Prints the tim
 float64 matmul rate, the largest difference to the batched engine after the same steps, and a
 profile of the batched engine at the largest R (where its time goes); writes
 results/benchmarks/training.csv.
+
+And quadratic_adam's shape (five noise laws of the 1-D stochastic quadratic, each with four betas x
+64 seeds): one ``run_adam`` call per law, each batched over its betas and seeds, against one call for
+all laws (``joined_oracle``, every law drawing its own stream); the time per step of all laws, and
+the iterates identical (asserted); writes results/benchmarks/training_laws.csv.
 """
 
 import argparse
 
+import numpy as np
 import pandas as pd
 import torch
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-from adam_ode.adam import AdamHyper, run_adam
-from adam_ode.schedule import constant_schedule
+from adam_ode.adam import AdamHyper, joined_oracle, run_adam
 from adam_ode.erm import MLP, ERMProblem, make_dataset
+from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+from adam_ode.schedule import constant_schedule, polynomial_schedule
 from common import median_time, write_table
 
 GAMMA, ALPHA, BETA, EPS, M = 1e-3, 0.9, 0.999, 1e-8, 4
@@ -93,11 +100,46 @@ def profile(theta_0: torch.Tensor, indices: torch.Tensor) -> str:
     return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12)
 
 
+LAWS = [NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1), NoiseLaw("exponential", mean=1.0, scale=1.0),
+        NoiseLaw("lognormal", mean=1.0, scale=1.0, shape=0.5), NoiseLaw("normal", mean=1.0, scale=1.0),
+        NoiseLaw("rademacher", mean=1.0, scale=1.0)]
+
+
+def laws_side_by_side(steps: int, repeats: int, seeds: int = 64) -> pd.DataFrame:
+    """quadratic_adam's runs: one call per law against one call for all laws, per step of all laws."""
+    betas = np.repeat([0.9, 0.95, 0.99, 0.999], seeds)
+    schedule = polynomial_schedule(0.01, n_0=1000, rho=0.5)
+
+    def oracle(index, law):
+        return StochasticQuadratic(law, 1).stochastic_gradient(np.random.default_rng(index))
+
+    def start(law):
+        return torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
+
+    def per_law():
+        return torch.cat([run_adam(start(law), oracle(i, law), schedule, AdamHyper(ALPHA, betas, EPS), steps,
+                                   record_steps=[steps]).thetas[-1] for i, law in enumerate(LAWS)])
+
+    def joined():
+        return run_adam(torch.cat([start(law) for law in LAWS]),
+                        joined_oracle([oracle(i, law) for i, law in enumerate(LAWS)], [len(betas)] * len(LAWS)),
+                        schedule, AdamHyper(ALPHA, np.tile(betas, len(LAWS)), EPS), steps,
+                        record_steps=[steps]).thetas[-1]
+
+    identical = torch.equal(per_law(), joined())
+    assert identical, "the joined laws must give the numbers of one call per law"
+    apart, together = (median_time(run, repeats) / steps for run in (per_law, joined))
+    return pd.DataFrame([{"laws": len(LAWS), "runs_per_law": len(betas), "steps": steps,
+                          "per_law_us_per_step": 1e6 * apart, "joined_us_per_step": 1e6 * together,
+                          "speedup": apart / together, "identical": identical}])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--runs", type=int, nargs="+", default=[1, 16, 64, 256, 1024])
+    parser.add_argument("--law-steps", type=int, default=20000)
     args = parser.parse_args()
     generator = torch.Generator().manual_seed(0)
 
@@ -137,6 +179,10 @@ def main() -> None:
           f"{stacked_difference:.2e} (target <= 1e-10)")
     print(f"Profile of the batched engine at R = {args.runs[-1]} ({args.steps} steps):")
     print(profile(start, idx))
+    laws = laws_side_by_side(args.law_steps, args.repeats)
+    write_table(laws, "training_laws")
+    print("quadratic_adam's laws, one call per law against one call for all (time per step of all laws):")
+    print(laws.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
 
 
 if __name__ == "__main__":

@@ -25,8 +25,10 @@ def run(script: str, out: Path, *args: str) -> str:
 
 
 def test_training_benchmark_agrees_with_both_peers(tmp_path):
-    stdout = run("training.py", tmp_path, "--steps", "5", "--repeats", "1", "--runs", "1", "3")
+    stdout = run("training.py", tmp_path, "--steps", "5", "--repeats", "1", "--runs", "1", "3", "--law-steps", "30")
     table = pd.read_csv(tmp_path / "training.csv")
+    laws = pd.read_csv(tmp_path / "training_laws.csv")
+    assert laws["identical"].all() and np.allclose(laws["speedup"], laws["per_law_us_per_step"] / laws["joined_us_per_step"])
     assert list(table["runs"]) == [1, 3] and set(table["stacked_adam"]) <= {"foreach", "fused"}
     # The printed ratios are the ones measured: a peer's time over the batched time per run-step.
     assert np.allclose(table["speedup"], table["plain_us_per_step"] / table["batched_us_per_run_step"], rtol=1e-12)

@@ -94,7 +94,8 @@ def test_performance_page_comes_from_the_benchmark_files(tmp_path):
     _documents(tmp_path, **{BENCH_START: "STALE"})
     refresh(run, tmp_path, benchmarks=tmp_path)
     assert "STALE" in (tmp_path / "docs" / "performance.md").read_text()
-    names = ("training", "field", "field_scaling", "field_directions", "pipeline", "memory", "stage_minutes")
+    names = ("training", "training_laws", "field", "field_scaling", "field_directions", "pipeline", "memory",
+             "stage_minutes")
     for name in names:
         pd.DataFrame([{"what": name, "value": 1.23456}]).to_csv(tmp_path / f"{name}.csv", index=False)
     # The commit of the code that measured each table (benchmarks/common.py); one table was not recorded.
@@ -135,11 +136,11 @@ def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
     results = tmp_path / "results"
     jobs = jobs_of(config, results)
     assert jobs["seconds"].isna().all() and {"data", "flow", "claims"} <= set(jobs["stage"])
-    # Two jobs ran: data for 60 s ending at t = 1000, flow for `over` for 120 s ending at t = 1600.
+    # Two jobs ran: data for 60 s ending at t = 1000, flow for `over` for 120 s ending at t = 1150.
     table = StageTable(Path(__file__).resolve().parents[1])
     keys = {(stage, table.specs[stage][key]["params"].get("network")): key
             for stage, key in table.register(config)["stages"] if stage in ("data", "flow")}
-    for (stage, network), seconds, ended in ((("data", None), 60, 1000), (("flow", "over"), 120, 1600)):
+    for (stage, network), seconds, ended in ((("data", None), 60, 1000), (("flow", "over"), 120, 1150)):
         tsv = results / "benchmarks" / stage / f"{keys[stage, network]}.tsv"
         tsv.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame([{"s": seconds, "cpu_time": seconds / 2, "max_rss": 300.0 + seconds}]).to_csv(tsv, sep="\t", index=False)
@@ -150,11 +151,11 @@ def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
     refresh(run, tmp_path, paper=overlay, results=results)
     text = page.read_text()
     assert "STALE" not in text and f"2 of {len(jobs)} jobs finished" in text
-    assert "to the last job's end 11.0 min" in text  # from 1000 - 60 to 1600
-    assert "sum to 3.0 min" in text and "peak memory 420 MB (`flow`)" in text
+    assert "to the last job's end 3.5 min" in text  # from 1000 - 60 to 1150: 30 s between them, one run
+    assert "sum to 3.0 min" in text and "peak memory 420 MB (`flow`, sampled)" in text
     assert "The longest job: 2.0 min (`flow` over)" in text
     assert "with a cluster slot for every job: 3.0 min (`data` -> `train` -> `flow_shard` -> `flow` -> " in text  # 60 s, then 120 s
-    assert "| `flow` | over | 2.0 | 1.0 | 420 | 900, 70 |" in text and "| `flow` | under | did not finish | | | 900, 70 |" in text
+    assert "| `flow` | over | 2.0 | 420 | 900, 70 |" in text and "| `flow` | under | did not finish | | 900, 70 |" in text
     assert "OLD" in text  # no claims of that run yet: the block is left alone
     _finished_view(results, "big", {("claims", "c1", None): {"flow_over": "f1"}, ("flow", "f1", "over"): {}})
     refresh(run, tmp_path, paper=overlay, results=results)
@@ -165,7 +166,7 @@ def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
     page.write_text(written)
     overlay.write_text("name: big\nresources: {flow: {mem_mb: 100, runtime: 5}}\n")
     refresh(run, tmp_path, paper=overlay, results=results)
-    assert page.read_text() == written and "| `flow` | over | 2.0 | 1.0 | 420 | 900, 70 |" in written
+    assert page.read_text() == written and "| `flow` | over | 2.0 | 420 | 900, 70 |" in written
 
 
 def _finished_view(results, name, stages):
@@ -253,6 +254,24 @@ def test_a_table_goes_stale_when_a_stage_s_code_changes(tmp_path):
     assert opening_line(record, stale).startswith("**Stale**") and "`capture`" in opening_line(record, stale)
 
 
+def test_a_job_reused_from_an_earlier_run_stays_outside_the_run_s_span():
+    """The span covers the jobs whose times join up to the last job's end; a job that ended more than
+    a minute before the others started (its results cached from an earlier run) is counted apart."""
+    import pandas as pd
+
+    from replication.docs.generate import run_table
+
+    jobs = pd.DataFrame({"stage": ["data", "train", "minima"], "instance": ["", "over", "over"],
+                         "key": ["d", "t", "m"], "upstream": [[], ["d"], ["d", "t"]], "asks_mb": 500,
+                         "asks_min": 10, "seconds": [6.0, 120.0, 60.0], "max_rss_mb": [200.0, 300.0, 250.0],
+                         "ended": [0.0, 10_120.0, 10_200.0]})
+    summary = run_table(jobs).splitlines()[0]
+    assert summary.startswith("3 of 3 jobs finished (1 of them reused from an earlier run, outside the span); "
+                              "from the first job's start to the last job's end 3.3 min")  # 10000 to 10200
+    jobs.loc[0, "ended"] = 9_990.0  # 10 s before train started: the same run
+    assert "to the last job's end 3.6 min" in run_table(jobs).splitlines()[0]  # 9984 to 10200
+
+
 def test_the_critical_path_is_the_longest_chain_of_wall_times():
     """A diamond: data (1 s) feeds two shards (5 s and 10 s) that a gather (2 s) joins; with a slot
     for every job the run takes 1 + 10 + 2 s, whatever the shards' sum."""
@@ -264,3 +283,28 @@ def test_the_critical_path_is_the_longest_chain_of_wall_times():
                          ("lyapunov_shard", "s2", ["d"], 10.0), ("lyapunov_pl", "g", ["s1", "s2"], 2.0)],
                         columns=["stage", "key", "upstream", "seconds"])
     assert critical_path(jobs) == (13.0, ["data", "lyapunov_shard", "lyapunov_pl"])
+
+
+def test_a_commit_is_marked_where_the_code_it_names_has_changed(tmp_path):
+    """A stamp names HEAD, marked when the code under its paths differs: by default what a stage
+    runs (a change under benchmarks/ does not count), for `make bench` the benchmarks too."""
+    import subprocess
+
+    from replication.docs.stamps import STAGE_CODE, UNCOMMITTED, commit
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    for path in ("src/model.py", "benchmarks/bench.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("x = 1\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "start")
+    with_benchmarks = (*STAGE_CODE, "benchmarks")
+    assert not commit(tmp_path).endswith(UNCOMMITTED) and not commit(tmp_path, with_benchmarks).endswith(UNCOMMITTED)
+    (tmp_path / "benchmarks" / "bench.py").write_text("x = 2\n")
+    assert not commit(tmp_path).endswith(UNCOMMITTED) and commit(tmp_path, with_benchmarks).endswith(UNCOMMITTED)
+    (tmp_path / "src" / "model.py").write_text("x = 2\n")
+    assert commit(tmp_path).endswith(UNCOMMITTED)

@@ -63,11 +63,14 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def benchmark_tables(directory: Path) -> str | None:
     """The performance section from the CSV files of `make bench` (None if any is missing)."""
-    names = ("training", "field", "field_scaling", "field_directions", "pipeline", "memory", "stage_minutes")
+    names = ("training", "training_laws", "field", "field_scaling", "field_directions", "pipeline", "memory",
+             "stage_minutes")
     if not all((directory / f"{name}.csv").is_file() for name in names):
         return None
     titles = {"training": "Training: batched Adam against the plain torch.optim.Adam loop and the stacked ensemble "
                           "(benchmarks/training.py)",
+              "training_laws": "quadratic_adam's five noise laws, one run_adam call per law against one call for all "
+                               "laws, per step of all laws (benchmarks/training.py)",
               "field": "Field estimation to a median relative SE of 1e-4 against brute force and the stationary chain "
                        "(benchmarks/field.py)",
               "field_scaling": "Field estimation cost per sequence as N and d grow (benchmarks/field.py)",
@@ -87,7 +90,7 @@ def benchmark_tables(directory: Path) -> str | None:
 
 def jobs_of(config: dict, results: Path) -> pd.DataFrame:
     """One row per job of a config, with what its stage asks a cluster for and, where its benchmark
-    file exists, its wall time, CPU time, peak RSS and when it ended (the file's time). The jobs
+    file exists, its wall time, peak RSS and when it ended (the file's time). The jobs
     are those of the config's finished run (``run_stages``) where it has one, else those the
     current code plans."""
     view = results / "current" / config["name"]
@@ -109,11 +112,10 @@ def jobs_of(config: dict, results: Path) -> pd.DataFrame:
         tsv = results / "benchmarks" / stage / f"{key}.tsv"
         if tsv.is_file():
             measured = pd.read_csv(tsv, sep="\t").iloc[-1]
-            row |= {"seconds": measured["s"], "cpu_seconds": measured["cpu_time"], "max_rss_mb": measured["max_rss"],
-                    "ended": tsv.stat().st_mtime}
+            row |= {"seconds": measured["s"], "max_rss_mb": measured["max_rss"], "ended": tsv.stat().st_mtime}
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=["stage", "instance", "key", "upstream", "asks_mb", "asks_min", "seconds",
-                                               "cpu_seconds", "max_rss_mb", "ended"])
+                                               "max_rss_mb", "ended"])
 
 
 def critical_path(jobs: pd.DataFrame) -> tuple[float, list[str]]:
@@ -134,25 +136,39 @@ def critical_path(jobs: pd.DataFrame) -> tuple[float, list[str]]:
     return max((chain(key) for key in seconds), default=(0.0, []))
 
 
+def in_last_run(ran: pd.DataFrame, gap: float = 60.0) -> pd.Series:
+    """Whether each finished job ran in the last run: the jobs whose times join up to the last job's
+    end, with no stretch longer than ``gap`` seconds where none ran (a run keeps a job going until
+    its last). A job that ended before such a stretch was reused from an earlier run's results."""
+    joined, start = pd.Series(False, index=ran.index), ran["ended"].max()
+    for index, job in ran.sort_values("ended", ascending=False).iterrows():
+        if job["ended"] < start - gap:
+            break
+        joined[index], start = True, min(start, job["ended"] - job["seconds"])
+    return joined
+
+
 def run_table(jobs: pd.DataFrame) -> str:
     """The summary of a run and one row per job, the longest first."""
     ran = jobs.dropna(subset=["seconds"])
-    span = (ran["ended"].max() - (ran["ended"] - ran["seconds"]).min()) / 60
+    last = ran[in_last_run(ran)]
+    span = (last["ended"].max() - (last["ended"] - last["seconds"]).min()) / 60
+    reused = (f" ({len(ran) - len(last)} of them reused from an earlier run, outside the span)"
+              if len(last) < len(ran) else "")
     peak = ran.loc[ran["max_rss_mb"].idxmax()]
     path, chain = critical_path(jobs)
     longest = ran.loc[ran["seconds"].idxmax()]
     longest_job = f"`{longest['stage']}` {longest['instance']}".strip()
-    lines = [f"{len(ran)} of {len(jobs)} jobs finished; from the first job's start to the last job's end {span:.1f} min "
-             f"(from the benchmark files' times); the jobs' wall times sum to {ran['seconds'].sum() / 60:.1f} min; "
-             f"peak memory {peak['max_rss_mb']:.0f} MB (`{peak['stage']}`). The longest job: "
+    lines = [f"{len(ran)} of {len(jobs)} jobs finished{reused}; from the first job's start to the last job's end "
+             f"{span:.1f} min (from the benchmark files' times); the jobs' wall times sum to {ran['seconds'].sum() / 60:.1f} min; "
+             f"peak memory {peak['max_rss_mb']:.0f} MB (`{peak['stage']}`, sampled). The longest job: "
              f"{longest['seconds'] / 60:.1f} min ({longest_job}); the critical path, "
              f"the longest chain of wall times through the job graph and so the wall time with a cluster slot for "
              f"every job: {path / 60:.1f} min ({' -> '.join(f'`{s}`' for s in chain)}).", "",
-             "| stage | instance | wall (min) | CPU (min) | peak RSS (MB) | asks a cluster for (MB, min) |",
-             "|---|---|---|---|---|---|"]
+             "| stage | instance | wall (min) | peak RSS (MB, sampled) | asks a cluster for (MB, min) |",
+             "|---|---|---|---|---|"]
     for row in jobs.sort_values("seconds", ascending=False, na_position="last").itertuples():
-        measured = ("did not finish | | | " if np.isnan(row.seconds) else
-                    f"{row.seconds / 60:.1f} | {row.cpu_seconds / 60:.1f} | {row.max_rss_mb:.0f} | ")
+        measured = ("did not finish | | " if np.isnan(row.seconds) else f"{row.seconds / 60:.1f} | {row.max_rss_mb:.0f} | ")
         lines.append(f"| `{row.stage}` | {row.instance} | {measured}{row.asks_mb}, {row.asks_min} |")
     return "\n".join(lines)
 

@@ -58,14 +58,18 @@ def run_stages(view: Path) -> list[tuple[str, str, dict, list[str]]]:
                   key=lambda job: job[:2])
 
 
-def commit(root: Path = ROOT) -> str:
-    """HEAD's short hash, marked where the code differs from it (a run of uncommitted code)."""
+# What a stage runs or reads; the docs generators are neither.
+STAGE_CODE = ("src", "scripts", "workflow", "config", ":(exclude)src/replication/docs")
+
+
+def commit(root: Path = ROOT, paths: tuple[str, ...] = STAGE_CODE) -> str:
+    """HEAD's short hash, marked where the code under ``paths`` (git pathspecs) differs from it: a
+    run of uncommitted code."""
     head = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=root, capture_output=True, text=True)
     if head.returncode != 0:
         return "unknown"
-    # What a stage runs or reads; the docs generators are neither.
-    changed = subprocess.run(["git", "status", "--porcelain", "--", "src", "scripts", "workflow", "config",
-                              ":(exclude)src/replication/docs"], cwd=root, capture_output=True, text=True).stdout.strip()
+    changed = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=root, capture_output=True,
+                             text=True).stdout.strip()
     return head.stdout.strip() + (UNCOMMITTED if changed else "")
 
 
