@@ -12,6 +12,7 @@ MARKERS = {"test_workflow.py": "workflow", "test_extending.py": "workflow", "tes
 def pytest_collection_modifyitems(items):
     for item in items:
         item.add_marker(MARKERS.get(item.path.name, "unit"))
+    items.sort(key=lambda item: item.path.name == "test_cluster.py")  # last: SLURM installs meanwhile
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 PACKAGES = {  # program -> Debian package
@@ -41,16 +42,42 @@ class Unavailable(RuntimeError):
 
 
 def install() -> None:
-    """Install the Debian packages of every missing program."""
-    missing = sorted({pkg for prog, pkg in PACKAGES.items() if not _which(prog)})
+    """Install the Debian packages of every missing program (after ``install_in_background``'s
+    install, if one was started)."""
+    if _installing is not None:
+        _installing.result()
+    missing = _missing()
     if not missing:
         return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
+    if not _can_install():
         raise Unavailable(f"SLURM is not installed ({', '.join(missing)} missing) and this machine "
                           "cannot install it (needs root and apt-get)")
+    _apt_get_install(missing)
+
+
+def install_in_background() -> None:
+    """Start installing the missing packages in a thread, where that is possible, so that they
+    arrive while other tests run; ``install`` waits for it."""
+    global _installing
+    if _installing is None and _missing() and _can_install():
+        _installing = ThreadPoolExecutor(1).submit(_apt_get_install, _missing())
+
+
+_installing: Future | None = None
+
+
+def _missing() -> list[str]:
+    return sorted({pkg for prog, pkg in PACKAGES.items() if not _which(prog)})
+
+
+def _can_install() -> bool:
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+def _apt_get_install(packages: list[str]) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
                    check=True, env=env, capture_output=True)
 
 
