@@ -11,8 +11,8 @@ float64 matmul rate, the largest difference to the batched engine after the same
 profile of the batched engine at the largest R (where its time goes); writes
 results/benchmarks/training.csv.
 
-And quadratic_adam's shape (five noise laws of the 1-D stochastic quadratic, each with four betas x
-64 seeds): one ``run_adam`` call per law, each batched over its betas and seeds, against one call for
+And quadratic_adam's runs as config/paper.yaml plans them (five noise laws of the 1-D stochastic
+quadratic, each with four betas x 64 seeds): one ``run_adam`` call per law, each batched over its betas and seeds, against one call for
 all laws (``joined_oracle``, every law drawing its own stream); the time per step of all laws, and
 the iterates identical (asserted); writes results/benchmarks/training_laws.csv.
 """
@@ -27,8 +27,11 @@ from torch.nn.utils import parameters_to_vector, vector_to_parameters
 from adam_ode.adam import AdamHyper, joined_oracle, run_adam
 from adam_ode.erm import MLP, ERMProblem, make_dataset
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
-from adam_ode.schedule import constant_schedule, polynomial_schedule
+from adam_ode.schedule import constant_schedule
 from common import median_time, write_table
+from replication.docs.stamps import ROOT, config_of
+from replication.hyperparameters import adam_hyper, stage_schedule
+from replication.stages import StageTable
 
 GAMMA, ALPHA, BETA, EPS, M = 1e-3, 0.9, 0.999, 1e-8, 4
 torch.set_num_threads(1)
@@ -100,15 +103,20 @@ def profile(theta_0: torch.Tensor, indices: torch.Tensor) -> str:
     return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12)
 
 
-LAWS = [NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1), NoiseLaw("exponential", mean=1.0, scale=1.0),
-        NoiseLaw("lognormal", mean=1.0, scale=1.0, shape=0.5), NoiseLaw("normal", mean=1.0, scale=1.0),
-        NoiseLaw("rademacher", mean=1.0, scale=1.0)]
+def quadratic_adam_params() -> dict:
+    """The quadratic_adam stage's parameters under config/paper.yaml, as the stage table plans them."""
+    table = StageTable(ROOT)
+    key = next(key for stage, key in table.register(config_of(ROOT / "config" / "paper.yaml"))["stages"]
+               if stage == "quadratic_adam")
+    return table.specs["quadratic_adam"][key]["params"]
 
 
-def laws_side_by_side(steps: int, repeats: int, seeds: int = 64) -> pd.DataFrame:
-    """quadratic_adam's runs: one call per law against one call for all laws, per step of all laws."""
-    betas = np.repeat([0.9, 0.95, 0.99, 0.999], seeds)
-    schedule = polynomial_schedule(0.01, n_0=1000, rho=0.5)
+def laws_side_by_side(steps: int, repeats: int) -> pd.DataFrame:
+    """quadratic_adam's runs under the paper config, its laws, betas, seeds, schedule and start
+    points: one call per law against one call for all laws, per step of all laws."""
+    p = quadratic_adam_params()
+    laws, betas, schedule = [NoiseLaw(**spec) for spec in p["laws"]], np.repeat(p["betas"], p["adam_seeds"]), \
+        stage_schedule(p)
 
     def oracle(index, law):
         return StochasticQuadratic(law, 1).stochastic_gradient(np.random.default_rng(index))
@@ -117,19 +125,18 @@ def laws_side_by_side(steps: int, repeats: int, seeds: int = 64) -> pd.DataFrame
         return torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64)
 
     def per_law():
-        return torch.cat([run_adam(start(law), oracle(i, law), schedule, AdamHyper(ALPHA, betas, EPS), steps,
-                                   record_steps=[steps]).thetas[-1] for i, law in enumerate(LAWS)])
+        return torch.cat([run_adam(start(law), oracle(i, law), schedule, adam_hyper(p, beta=betas), steps,
+                                   record_steps=[steps]).thetas[-1] for i, law in enumerate(laws)])
 
     def joined():
-        return run_adam(torch.cat([start(law) for law in LAWS]),
-                        joined_oracle([oracle(i, law) for i, law in enumerate(LAWS)], [len(betas)] * len(LAWS)),
-                        schedule, AdamHyper(ALPHA, np.tile(betas, len(LAWS)), EPS), steps,
-                        record_steps=[steps]).thetas[-1]
+        return run_adam(torch.cat([start(law) for law in laws]),
+                        joined_oracle([oracle(i, law) for i, law in enumerate(laws)], [len(betas)] * len(laws)),
+                        schedule, adam_hyper(p, beta=np.tile(betas, len(laws))), steps, record_steps=[steps]).thetas[-1]
 
     identical = torch.equal(per_law(), joined())
     assert identical, "the joined laws must give the numbers of one call per law"
     apart, together = (median_time(run, repeats) / steps for run in (per_law, joined))
-    return pd.DataFrame([{"laws": len(LAWS), "runs_per_law": len(betas), "steps": steps,
+    return pd.DataFrame([{"laws": len(laws), "runs_per_law": len(betas), "steps": steps,
                           "per_law_us_per_step": 1e6 * apart, "joined_us_per_step": 1e6 * together,
                           "speedup": apart / together, "identical": identical}])
 

@@ -234,6 +234,28 @@ def test_lyapunov_radius_and_batch_size_threshold():
     assert "M=2: +0.50 (z +10.0)" in m0["statement"] and "M=4: -0.50" in m0["statement"]
 
 
+def test_a_lyapunov_verdict_repeats_with_fewer_sequences_as_its_weakest_point_allows():
+    """Every point at z = -10 but one at the judged radius and M = 4, at z = -2.5 over 400 sequences:
+    with a quarter of them its z is about -1.25, so the over network's verdict repeats only where
+    that point still lies significantly below 0, Phi(2.5 / 2 - t) of the time; the control's, whose
+    points all lie at z = +10, always."""
+    from scipy import stats
+
+    from replication.power import lyapunov_repeat_rates
+
+    table = lyapunov_table(failing_radius=1e-2, minima=2)
+    weak = (table["network"] == "over") & (table["radius"] == 1e-4) & (table["batch_size"] == 4) & (
+        table["minimum"] == 0) & (table["direction"] == 0)
+    table.loc[weak, "derivative"] = -0.25
+    networks = {"over": {"overparametrized": True}, "conflicting": {"overparametrized": True, "data": "conflicting"}}
+    rates = lyapunov_repeat_rates([table], networks, 0.9, [4], replicates=200, seed=0).set_index("id")
+    power = stats.norm.cdf(2.5 / 2 - stats.t.ppf(0.975, 100 - 1))
+    over = rates.loc["F4.lyapunov.over.alpha=0.9,beta=0.9"]
+    assert over["verdict"] == "underpowered" and over["sequences"] == 100
+    assert abs(over["repeats"] - power) < 4 * np.sqrt(power * (1 - power) / 200)
+    assert rates.loc["F4.lyapunov.conflicting.alpha=0.9,beta=0.9", "repeats"] == 1.0
+
+
 def test_lyapunov_claims_count_minima_and_need_enough_of_them():
     """Points around one minimum are not independent: the unit is the minimum. Eight passing minima
     bound the fraction below by 0.63 only (underpowered at 0.9); a control with one minimum in

@@ -42,7 +42,8 @@ def _documents(root, **blocks):
 
     pages = {"README.md": [(g.SUMMARY_START, g.SUMMARY_END), (g.PAPER_START, g.PAPER_END)],
              "docs/results.md": [(g.START, g.END)], "docs/performance.md": [(g.BENCH_START, g.BENCH_END)],
-             "docs/paper-config.md": [(g.RUN_START, g.RUN_END), (g.RUN_CLAIMS_START, g.RUN_CLAIMS_END)]}
+             "docs/paper-config.md": [(g.RUN_START, g.RUN_END), (g.RUN_CLAIMS_START, g.RUN_CLAIMS_END),
+                                      (g.RUN_POWER_START, g.RUN_POWER_END)]}
     for page, markers in pages.items():
         path = root / page
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +118,7 @@ def test_every_generated_block_lives_in_docs_but_the_summary_and_the_map():
     blocks = {page.name: set(re.findall(r"<!-- ([\w-]+):start -->", page.read_text()))
               for page in (root / "docs").glob("*.md")}
     assert {name: found for name, found in blocks.items() if found} == {
-        "results.md": {"claims"}, "performance.md": {"bench"}, "paper-config.md": {"paper-run", "paper-claims"}}
+        "results.md": {"claims"}, "performance.md": {"bench"}, "paper-config.md": {"paper-run", "paper-claims", "paper-power"}}
 
 
 def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
@@ -232,7 +233,7 @@ def test_the_paper_config_s_tables_say_whether_they_are_stale():
     from replication.docs.stamps import RECORD, ROOT, opening_line, stale_stages
 
     matches = list(RECORD.finditer((ROOT / "docs" / "paper-config.md").read_text()))
-    assert len(matches) == 2
+    assert len(matches) == 3  # the job table, the claims and the power of the Lyapunov map
     for match in matches:
         record = json.loads(match["record"])
         assert record["config"] == "paper" and match["line"] == opening_line(record, stale_stages(record))

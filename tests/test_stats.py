@@ -4,9 +4,11 @@ give the exact verdict, so putting back a rule that calls "no difference seen" s
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
+from replication.power import repeat_rates, with_fewer_sequences
 from replication.stats import (CONTRADICTED, INCONCLUSIVE, SUPPORTED, UNDERPOWERED, Estimate, below_zero, beyond,
                                equivalent, every_case, extrapolate_to_zero, holm, in_band, mean_of, nonzero)
 
@@ -148,3 +150,32 @@ def test_holm_adjusts_step_down_and_leaves_untested_rows_out():
     # Sorted 0.01, 0.03, 0.04, 0.5 over m = 4: 0.04, 0.09, 0.09 (monotone), 0.5.
     assert holm(p) == pytest.approx([0.04, 0.09, np.nan, 0.09, 0.5], nan_ok=True)
     assert np.isnan(holm([np.nan])).all() and holm([]).size == 0
+
+
+def test_fewer_sequences_draw_around_the_pilot_with_f_times_its_variance():
+    table = pd.DataFrame({"derivative": np.full(20000, -2.0), "derivative_se": 0.5, "derivative_n": 640})
+    drawn = with_fewer_sequences(table, 4, np.random.default_rng(0))
+    assert (drawn["derivative_se"] == 1.0).all() and (drawn["derivative_n"] == 160).all()
+    assert stats.ttest_1samp(drawn["derivative"], -2.0).pvalue > 0.01
+    assert drawn["derivative"].std() == pytest.approx(1.0, rel=0.03)
+    assert (table["derivative"] == -2.0).all()  # the pilot is left as it was
+    with pytest.raises(ValueError, match="fewer than 2 sequences"):
+        with_fewer_sequences(table, 400, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("factor", [2, 4, 8])
+def test_a_verdict_repeats_as_often_as_the_closed_form_power_says(factor):
+    """One point, pilot z = -3 over 640 sequences: with 640 / f, its 95% upper bound lies below 0
+    with probability Phi(3 / sqrt(f) - t), t the t quantile over 640 / f sequences."""
+    pilot = pd.DataFrame({"derivative": [-3.0], "derivative_se": [1.0], "derivative_n": [640]})
+
+    def claims(table):
+        negative = bool(below_zero(table["derivative"], table["derivative_se"], table["derivative_n"])[0])
+        return [{"id": "point", "verdict": SUPPORTED if negative else CONTRADICTED, "estimate": float(negative)}]
+
+    rates = repeat_rates(pilot, claims, [factor], replicates=1000, seed=1).iloc[0]
+    power = stats.norm.cdf(3 / math.sqrt(factor) - stats.t.ppf(0.975, 640 // factor - 1))
+    assert rates["verdict"] == SUPPORTED and rates["sequences"] == 640 // factor
+    assert rates["repeats"] == rates["estimate_repeats"]
+    assert abs(rates["repeats"] - power) < 4 * math.sqrt(power * (1 - power) / 1000)
+    assert rates["repeats_low"] < power < rates["repeats_high"]

@@ -6,9 +6,9 @@ them is ever typed by hand (``python -m replication.docs``, ``make docs``):
 - docs/results.md: that run's claims table, and the figures it shows, copied into
   workflow/report/images/;
 - docs/performance.md: the tables of `make bench`, where its CSV files exist;
-- docs/paper-config.md: a paper-config run's per-job table (wall time, CPU time, peak memory
-  against what the config's ``resources`` ask a cluster for) and, where it got that far, its
-  claims table.
+- docs/paper-config.md: a paper-config run's per-job table (wall time, peak memory against what
+  the config's ``resources`` ask a cluster for) and, where it got that far, its claims table and
+  how often its Lyapunov verdicts would repeat with fewer sequences (``replication.power``).
 
 Each block sits between ``<!-- name:start -->`` and ``<!-- name:end -->`` in its file; a block of
 a run's results opens with its stamp (``replication.docs.stamps``): the config, the commit and the
@@ -27,7 +27,9 @@ import pandas as pd
 
 from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
+from ..power import lyapunov_repeat_rates
 from ..stages import StageTable
+from ..store import checked
 from .blocks import fill
 from .stamps import ROOT, committed, config_of, records_in, run_record, run_stages, stamped
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
@@ -36,6 +38,9 @@ BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
 PAPER_START, PAPER_END = "<!-- paper:start -->", "<!-- paper:end -->"
 RUN_START, RUN_END = "<!-- paper-run:start -->", "<!-- paper-run:end -->"
 RUN_CLAIMS_START, RUN_CLAIMS_END = "<!-- paper-claims:start -->", "<!-- paper-claims:end -->"
+RUN_POWER_START, RUN_POWER_END = "<!-- paper-power:start -->", "<!-- paper-power:end -->"
+# The Lyapunov map's power at fewer sequences: 1/2, 1/4, 1/8 of them, 100 draws each, seed 0.
+POWER_FACTORS, POWER_REPLICATES, POWER_SEED = (2, 4, 8), 100, 0
 SHOWN = ("F1_flow.png", "F2_zeros.png")
 
 
@@ -210,7 +215,41 @@ def paper_blocks(paper: Path, results: Path, page: Path) -> dict[tuple[str, str]
     if finished:
         claims = pd.read_csv(view / "stability.csv" if record["stability"] else view / "claims.csv")
         blocks[RUN_CLAIMS_START, RUN_CLAIMS_END] = stamped(record, claims_table(claims))
+        power = lyapunov_power(view, results)
+        if power is not None:
+            blocks[RUN_POWER_START, RUN_POWER_END] = stamped(record, power)
     return blocks
+
+
+def lyapunov_power(view: Path, results: Path) -> str | None:
+    """How often each F4 verdict and estimate of a finished run would repeat with 1/2, 1/4 and 1/8
+    of the Lyapunov map's sequences (``replication.power``); None where the run has no Lyapunov map."""
+    stages = run_stages(view)
+    keys = [key for stage, key, _, _ in stages if stage == "lyapunov_pl"]
+    if not keys:
+        return None
+    params = next(params for stage, _, params, _ in stages if stage == "claims")
+    tables = [pd.read_csv(checked(results / "lyapunov_pl" / key / "lyapunov_pl.csv")) for key in keys]
+    rates = lyapunov_repeat_rates(tables, params["networks"], params["claims"]["control_fraction"], POWER_FACTORS,
+                                  POWER_REPLICATES, POWER_SEED)
+    return power_table(rates)
+
+
+def power_table(rates: pd.DataFrame) -> str:
+    """One row per claim, one column per number of sequences: the fraction of draws that repeat the
+    verdict [its Clopper-Pearson 95% interval], and the fraction that repeat the estimate."""
+    columns = rates.drop_duplicates("factor")
+    pilot = rates["sequences"].iloc[0] * rates["factor"].iloc[0]
+    lines = [f"Of {rates['replicates'].iloc[0]} draws per column (seed {POWER_SEED}), the fraction that repeat each "
+             f"F4 verdict of the run [its Clopper-Pearson 95% interval], and the fraction that repeat its estimate "
+             f"(the count of passing minima, r0 or M0), with fewer of the run's {pilot} sequences per estimate:", "",
+             "| id | verdict | " + " | ".join(f"{n} sequences: verdict; estimate" for n in columns["sequences"]) + " |",
+             "|---|---|" + "---|" * len(columns)]
+    for id, row in rates.groupby("id", sort=False):
+        cells = [f"{r.repeats:.2f} [{r.repeats_low:.2f}, {r.repeats_high:.2f}]; {r.estimate_repeats:.2f}"
+                 for r in row.itertuples()]
+        lines.append(f"| `{id}` | {row['verdict'].iloc[0]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def pipeline_map() -> str:
