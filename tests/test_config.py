@@ -60,3 +60,29 @@ def test_a_sweep_that_repeats_a_point_is_refused_by_name():
     set_key(config, "flow.sweep_gammas", [0.01, 0.01, 0.01])
     with pytest.raises(ConfigError, match=r"'flow.sweep_gammas': \[0.01, 0.01, 0.01\] repeats a value"):
         validate(config, SCHEMA)
+
+
+# The sample sizes config/paper.yaml's claims rest on. Changing one is a statistics decision: it
+# comes with the power it leaves (for the Lyapunov map's sequences, docs/paper-config.md's power
+# table), and then with this pin.
+PAPER_SAMPLE_SIZES = {
+    "field.n_samples": 640, "lyapunov.n_samples": 160, "lyapunov.directions": 64, "train.seeds": 24,
+    "train.steps": 200000, "control_zeros.runs": 4, "quadratic.zero_seeds": 32, "quadratic.zero_samples": 4000,
+    "quadratic.adam_seeds": 64, "quadratic.steps": 1000000, "quadratic_flow.seeds": 32,
+    "quadratic_flow.steps": 1000000, "quadratic_flow.n_samples": 4000, "rates.seeds": 16, "rates.n_samples": 4000,
+    "rates.spread_seeds": 32, "rates.spread_steps": 400000, "gamma_limit.critical_points": 6,
+    "gamma_limit.runs": 128, "gamma_limit.average_steps": 80000, "gamma_limit.n_samples": 32000,
+    "capture.directions": 16, "capture.steps": 50000, "width_sweep.seeds": 24, "width_sweep.steps": 200000,
+    "flow.sweep_runs": 8}
+
+
+def test_the_paper_config_s_sample_sizes_are_pinned():
+    config = validate(load("paper.yaml"), SCHEMA, palette=False)
+
+    def value(key):
+        found = config
+        for part in key.split("."):
+            found = found[part]
+        return found
+
+    assert {key: value(key) for key in PAPER_SAMPLE_SIZES} == PAPER_SAMPLE_SIZES

@@ -122,9 +122,10 @@ def _lyapunov_shards(C):
     # one per training run): the longest stage runs side by side on every core or cluster slot. The
     # overparametrized ones are judged where the pilot says the control can fail.
     L = C["lyapunov"]
+    field = {**_estimator(C), "n_samples": L["n_samples"]}
     return [Instance(f"{name}.{start}", {"adam": {"eps": C["adam"]["eps"]},  # alpha and beta: lyapunov.momenta
-                                         "field": _estimator(C), "seed": C["seed"], "network": name, **net,
-                                         **{k: v for k, v in L.items() if k != "minima_per_job"},
+                                         "field": field, "seed": C["seed"], "network": name, **net,
+                                         **{k: v for k, v in L.items() if k not in ("minima_per_job", "n_samples")},
                                          "points": [start, stop]},
                      DATA + (("minima", "minima", name),) + (_pilot(C) if net["overparametrized"] else ()))
             for name, net in C["networks"].items() for start, stop in _blocks(C["train"]["seeds"], L["minima_per_job"])]
