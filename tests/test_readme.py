@@ -309,3 +309,34 @@ def test_a_commit_is_marked_where_the_code_it_names_has_changed(tmp_path):
     assert not commit(tmp_path).endswith(UNCOMMITTED) and commit(tmp_path, with_benchmarks).endswith(UNCOMMITTED)
     (tmp_path / "src" / "model.py").write_text("x = 2\n")
     assert commit(tmp_path).endswith(UNCOMMITTED)
+
+
+def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_path, monkeypatch):
+    """docs/paper-config.md's power table: every F4 row of the run's Lyapunov maps, read only once
+    their sha256 equals their provenance's (a damaged map stops it, naming the file)."""
+    import pytest
+
+    from replication.docs import generate
+    from replication.store import DamagedInput, sha256
+    from test_claims import lyapunov_table
+
+    monkeypatch.setattr(generate, "POWER_REPLICATES", 5)
+    results = tmp_path / "results"
+    _finished_view(results, "big", {("claims", "c1", None): {"lyapunov_over": "l1"}, ("lyapunov_pl", "l1", None): {}})
+    claims = results / "claims" / "c1" / "provenance.json"
+    claims.write_text(json.dumps({**json.loads(claims.read_text()), "params": {
+        "networks": {"over": {"overparametrized": True, "data": "clean"},
+                     "conflicting": {"overparametrized": True, "data": "conflicting"}},
+        "claims": {"control_fraction": 0.9}}}))
+    table = results / "lyapunov_pl" / "l1" / "lyapunov_pl.csv"
+    lyapunov_table(failing_radius=1e-2).to_csv(table, index=False)
+    provenance = table.parent / "provenance.json"
+    provenance.write_text(json.dumps({**json.loads(provenance.read_text()),
+                                      "checksums": {"lyapunov_pl.csv": sha256(table)}}))
+    block = generate.lyapunov_power(results / "current" / "big", results)
+    assert "| id | verdict | 200 sequences: verdict; estimate | 100 sequences" in block
+    for tag in ("over", "conflicting"):
+        assert f"| `F4.lyapunov.{tag}.alpha=0.9,beta=0.9` |" in block
+    table.write_text(table.read_text().replace("-1.0", "-2.0", 1))
+    with pytest.raises(DamagedInput, match="lyapunov_pl.csv differs from the file its provenance.json recorded"):
+        generate.lyapunov_power(results / "current" / "big", results)
