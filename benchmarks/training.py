@@ -12,9 +12,10 @@ profile of the batched engine at the largest R (where its time goes); writes
 results/benchmarks/training.csv.
 
 And quadratic_adam's runs as config/paper.yaml plans them (five noise laws of the 1-D stochastic
-quadratic, each with four betas x 64 seeds): one ``run_adam`` call per law, each batched over its betas and seeds, against one call for
-all laws (``joined_oracle``, every law drawing its own stream); the time per step of all laws, and
-the iterates identical (asserted); writes results/benchmarks/training_laws.csv.
+quadratic, each with four betas x 64 seeds): one ``run_adam`` call per law, each batched over its
+betas and seeds, against one call for all laws (``joined_oracle``, every law drawing its own
+stream); the time per step of all laws, and the iterates identical (asserted); writes
+results/benchmarks/training_laws.csv.
 """
 
 import argparse
@@ -115,8 +116,8 @@ def laws_side_by_side(steps: int, repeats: int) -> pd.DataFrame:
     """quadratic_adam's runs under the paper config, its laws, betas, seeds, schedule and start
     points: one call per law against one call for all laws, per step of all laws."""
     p = quadratic_adam_params()
-    laws, betas, schedule = [NoiseLaw(**spec) for spec in p["laws"]], np.repeat(p["betas"], p["adam_seeds"]), \
-        stage_schedule(p)
+    laws = [NoiseLaw(**spec) for spec in p["laws"]]
+    betas, schedule = np.repeat(p["betas"], p["adam_seeds"]), stage_schedule(p)
 
     def oracle(index, law):
         return StochasticQuadratic(law, 1).stochastic_gradient(np.random.default_rng(index))

@@ -128,6 +128,13 @@ END_TO_END_BAD_CONFIGS = [case for case in BAD_CONFIGS if case[2] in ("adam.alph
                           or case[1] == [1, 99]]
 
 
+def get_key(config: dict, dotted: str):
+    node = config
+    for key in dotted.split("."):
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node
+
+
 def set_key(config: dict, dotted: str, value) -> None:
     *parents, last = dotted.split(".")
     node = config

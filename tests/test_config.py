@@ -7,7 +7,7 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from helpers import BAD_CONFIGS, set_key
+from helpers import BAD_CONFIGS, get_key, set_key
 from replication.config import ConfigError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,11 +78,4 @@ PAPER_SAMPLE_SIZES = {
 
 def test_the_paper_config_s_sample_sizes_are_pinned():
     config = validate(load("paper.yaml"), SCHEMA, palette=False)
-
-    def value(key):
-        found = config
-        for part in key.split("."):
-            found = found[part]
-        return found
-
-    assert {key: value(key) for key in PAPER_SAMPLE_SIZES} == PAPER_SAMPLE_SIZES
+    assert {key: get_key(config, key) for key in PAPER_SAMPLE_SIZES} == PAPER_SAMPLE_SIZES

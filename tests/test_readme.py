@@ -118,7 +118,8 @@ def test_every_generated_block_lives_in_docs_but_the_summary_and_the_map():
     blocks = {page.name: set(re.findall(r"<!-- ([\w-]+):start -->", page.read_text()))
               for page in (root / "docs").glob("*.md")}
     assert {name: found for name, found in blocks.items() if found} == {
-        "results.md": {"claims"}, "performance.md": {"bench"}, "paper-config.md": {"paper-run", "paper-claims", "paper-power"}}
+        "results.md": {"claims"}, "performance.md": {"bench"},
+        "paper-config.md": {"paper-run", "paper-claims", "paper-power"}}
 
 
 def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
