@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROW = {"id": "F9.x", "kind": "difference", "estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5, "ci_level": 0.95,
        "margin": 0.0, "threshold": "> 0", "verdict": "supported", "is_control": False, "changed_ingredient": "",
@@ -285,6 +286,34 @@ def test_the_critical_path_is_the_longest_chain_of_wall_times():
                          ("lyapunov_shard", "s2", ["d"], 10.0), ("lyapunov_pl", "g", ["s1", "s2"], 2.0)],
                         columns=["stage", "key", "upstream", "seconds"])
     assert critical_path(jobs) == (13.0, ["data", "lyapunov_shard", "lyapunov_pl"])
+
+
+def test_a_fresh_run_s_schedule_puts_the_longest_chain_first_and_keeps_graham_s_bounds():
+    """On 2 cores: data (1 s) -> train (10 s) beside two 5 s jobs. Each core that comes free takes the
+    ready job with the longest chain after it: data and one 5 s job first, then train the moment
+    data is done, so the run takes 11 s (first come, first served would take 15). On random job
+    graphs every schedule lies between max(critical path, sum / cores) and Graham's bound
+    sum / cores + (1 - 1 / cores) x critical path, and with a core for every job it is the critical path."""
+    import pandas as pd
+
+    from replication.docs.generate import critical_path, scheduled_span
+
+    jobs = pd.DataFrame([("data", "a", [], 1.0), ("flow", "x", [], 5.0), ("flow", "y", [], 5.0),
+                         ("train", "b", ["a"], 10.0)], columns=["stage", "key", "upstream", "seconds"])
+    assert scheduled_span(jobs, 2) == 11.0
+    assert scheduled_span(jobs, 1) == 21.0
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n = int(rng.integers(1, 30))
+        keys = [f"k{i}" for i in range(n)]
+        upstream = [[keys[j] for j in range(i) if rng.random() < 0.15] for i in range(n)]
+        jobs = pd.DataFrame({"stage": "train", "key": keys, "upstream": upstream,
+                             "seconds": rng.exponential(60.0, n).round(1)})
+        path, total = critical_path(jobs)[0], jobs["seconds"].sum()
+        for cores in (1, 2, 3):
+            span = scheduled_span(jobs, cores)
+            assert max(path, total / cores) - 1e-9 <= span <= total / cores + (1 - 1 / cores) * path + 1e-9
+        assert scheduled_span(jobs, n) == pytest.approx(path)
 
 
 def test_a_commit_is_marked_where_the_code_it_names_has_changed(tmp_path):
