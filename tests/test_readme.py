@@ -367,6 +367,14 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
     assert "| id | verdict | 200 sequences: verdict; estimate | 100 sequences" in block
     for tag in ("over", "conflicting"):
         assert f"| `F4.lyapunov.{tag}.alpha=0.9,beta=0.9` |" in block
+    # A `make stability` run: a second root seed's claims read another map, which fails everywhere on
+    # the overparametrized network. The block stays the root seed's, the run whose claims the view shows.
+    _finished_view(results, "other", {("claims", "c2", None): {"lyapunov_over": "l2"},
+                                      ("lyapunov_pl", "l2", None): {}, ("stability", "s", None): {"claims_0": "c1", "claims_1": "c2"}})
+    other = results / "lyapunov_pl" / "l2" / "lyapunov_pl.csv"
+    lyapunov_table(failing_radius=1e-4).to_csv(other, index=False)
+    (results / "current" / "big" / "stability.csv").symlink_to("../../stability/s/claims.csv")
+    assert generate.lyapunov_power(results / "current" / "big", results) == block
     table.write_text(table.read_text().replace("-1.0", "-2.0", 1))
     with pytest.raises(DamagedInput, match="lyapunov_pl.csv differs from the file its provenance.json recorded"):
         generate.lyapunov_power(results / "current" / "big", results)

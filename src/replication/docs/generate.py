@@ -263,12 +263,13 @@ def paper_blocks(paper: Path, results: Path, page: Path) -> dict[tuple[str, str]
 
 def lyapunov_power(view: Path, results: Path) -> str | None:
     """How often each F4 verdict and estimate of a finished run would repeat with 1/2, 1/4 and 1/8
-    of the Lyapunov map's sequences (``replication.power``); None where the run has no Lyapunov map."""
-    stages = run_stages(view)
-    keys = [key for stage, key, _, _ in stages if stage == "lyapunov_pl"]
+    of the Lyapunov map's sequences (``replication.power``); None where the run has no Lyapunov map.
+    The maps are those the view's claims read: of a `make stability` run, the root seed's."""
+    claims = json.loads(((view / "claims.csv").resolve().parent / "provenance.json").read_text())
+    keys = [key for name, key in sorted(claims["upstream"].items()) if name.startswith("lyapunov_")]
     if not keys:
         return None
-    params = next(params for stage, _, params, _ in stages if stage == "claims")
+    params = claims["params"]
     tables = [pd.read_csv(checked(results / "lyapunov_pl" / key / "lyapunov_pl.csv")) for key in keys]
     rates = lyapunov_repeat_rates(tables, params["networks"], params["claims"]["control_fraction"], POWER_FACTORS,
                                   POWER_REPLICATES, POWER_SEED)
