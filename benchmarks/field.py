@@ -6,8 +6,9 @@ numbers the pipeline's stages use), against two peers at equal error: brute forc
 d-vector of every term of every sequence) and the stationary chain a user writes first (Adam's
 moment recursion at the fixed theta, averaging -m / (eps + sqrt(v)) along 32 independent chains,
 without control variates, with m - E[G], and with m - E[G] and v - E[G^2]); and the cost curves
-in N and d; and, at the Lyapunov map's size (N = 16, 640 sequences), one estimate per direction (the
-pipeline) against one call batched over a block of directions.
+in N and d; and, at the Lyapunov map's size (N = 16, its 160 sequences), one estimate per direction
+(the pipeline) against one call batched over a block of directions, and its 15 settings one by one
+against in one batch (the pipeline; also at 640 sequences).
 
 Point: MLP 1-64-1 (d = 193) at its initialisation, N = 32, M = 4, alpha = 0.9, beta = 0.999 and
 the pipeline's 0.9, float64, one thread. The target (default 1e-4) is set where every estimator
@@ -17,7 +18,7 @@ SE ~ 1/sqrt(sequences or chain steps), with floors where an error bar can be tru
 sequences without control variates, 400 with them (95% intervals from 400 sequences covered
 90-94% in the tests and at this point, from 32 only 78-86%: the fitted coefficients need data),
 10 / (1 - beta) chain steps; a chain's burn-in is a fixed cost that stays in.
-Writes results/benchmarks/field.csv, field_scaling.csv and field_directions.csv.
+Writes results/benchmarks/field.csv, field_scaling.csv, field_directions.csv and field_settings.csv.
 """
 
 import argparse
@@ -29,7 +30,7 @@ import torch
 
 from adam_ode.adam import AdamHyper
 from adam_ode.erm import MLP, ERMProblem, make_dataset
-from adam_ode.vector_field.erm import ERMCommonRandomNumbers, erm_adam_field
+from adam_ode.vector_field.erm import ERMCommonRandomNumbers, erm_adam_field, estimates_at_jacobian
 from adam_ode.vector_field.estimate import sum_weights, truncation_lengths
 from common import median_time, write_table
 
@@ -187,6 +188,25 @@ def direction_batching(blocks: list[int], n_samples: int, repeats: int) -> pd.Da
     return pd.DataFrame(rows)
 
 
+def setting_batching(n_samples: int, repeats: int) -> pd.DataFrame:
+    """The Lyapunov map's estimates at one point (N = 16, d = 193) for its 15 settings, the momentum
+    pairs (0.9, 0.9), (0.9, 0.999), (0, 0.2) x M = 1, 2, 4, 8, 16: one ``at_jacobian`` per setting
+    against ``estimates_at_jacobian`` over all of them, as lyapunov_shard calls it (the pair products
+    built once, the cross-fits in one batch). Both give the same floats; the time is per estimate."""
+    problem, _ = benchmark_point(16, 64)
+    estimators = [ERMCommonRandomNumbers(problem, m, AdamHyper(alpha, beta, EPS), n_samples=n_samples, seed=seed,
+                                         tol=TOL, control_variate=True)
+                  for seed, (alpha, beta, m) in enumerate((a, b, m) for a, b in ((0.9, 0.9), (0.9, 0.999), (0.0, 0.2))
+                                                          for m in (1, 2, 4, 8, 16))]
+    J = problem.per_sample_gradients(problem.net.init(1, torch.Generator().manual_seed(0))[0])
+    one_by_one = median_time(lambda: [e.at_jacobian(J) for e in estimators], repeats) / len(estimators)
+    together = median_time(lambda: estimates_at_jacobian(estimators, J), repeats) / len(estimators)
+    same = all(np.array_equal(a.samples, b.samples)
+               for a, b in zip(estimates_at_jacobian(estimators, J), (e.at_jacobian(J) for e in estimators)))
+    return pd.DataFrame([{"settings": len(estimators), "sequences": n_samples, "one_by_one_ms": 1e3 * one_by_one,
+                          "together_ms": 1e3 * together, "speedup": one_by_one / together, "identical": same}])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--brute-samples", type=int, default=32)
@@ -199,7 +219,8 @@ def main() -> None:
     parser.add_argument("--ds", type=int, nargs="+", default=[200, 2000, 20000], help="d of the cost curve")
     parser.add_argument("--directions", type=int, nargs="+", default=[4, 16, 64],
                         help="directions per batched call (the largest: all the directions of a radius)")
-    parser.add_argument("--lyapunov-samples", type=int, default=640, help="sequences of the Lyapunov map's estimator")
+    parser.add_argument("--lyapunov-samples", type=int, default=160,
+                        help="sequences of the Lyapunov map's estimator (config/paper.yaml's lyapunov.n_samples)")
     args = parser.parse_args()
     problem, J = benchmark_point(32, 64)
     table = pd.concat([compare(problem, J, beta, args) for beta in args.betas], ignore_index=True)
@@ -248,6 +269,13 @@ def main() -> None:
           + ", ".join(f"{row.directions_per_call} per call {row.speedup:.2f}x" for row in directions.itertuples())
           + " the one-direction calls the pipeline makes" + ("" if directions["identical"].all() else
                                                                 "; NOT the same floats"))
+    settings = pd.concat([setting_batching(n, args.repeats) for n in sorted({args.lyapunov_samples, 640})],
+                         ignore_index=True)
+    write_table(settings, "field_settings")
+    print(settings.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print("The Lyapunov map's 15 settings in one batch (N = 16, d = 193): " + ", ".join(
+        f"{row.sequences} sequences {row.speedup:.2f}x" for row in settings.itertuples())
+          + " one estimate per setting" + ("" if settings["identical"].all() else "; NOT the same floats"))
 
 
 if __name__ == "__main__":

@@ -63,6 +63,10 @@ def test_field_benchmark_writes_every_table(tmp_path):
     assert list(directions["directions_per_call"]) == [2, 4] and directions["identical"].all()
     assert np.allclose(directions["speedup"], directions["per_direction_ms"] / directions["batched_ms"], rtol=1e-12)
     assert "Batched over directions" in stdout and "NOT the same floats" not in stdout
+    settings = pd.read_csv(tmp_path / "field_settings.csv")
+    assert list(settings["sequences"]) == [40, 640] and (settings["settings"] == 15).all() and settings["identical"].all()
+    assert np.allclose(settings["speedup"], settings["one_by_one_ms"] / settings["together_ms"], rtol=1e-12)
+    assert "15 settings in one batch" in stdout
 
 
 def test_pipeline_benchmark_reads_every_stage_s_declared_resources():

@@ -556,7 +556,8 @@ def test_the_f4_control_fails_when_f_points_downhill_whatever_the_noise():
     rows, rng = [], np.random.default_rng(2)
     for network, estimator in (("adam", field), ("noiseless", Noiseless())):
         for i, theta in enumerate(minima):
-            measured = measure_points(problem, {setting: estimator}, sphere_points(theta, [radius], 16, rng)[0])
+            measured = measure_points(problem, {setting: estimator}, sphere_points(theta, [radius], 16, rng)[0],
+                                      lambda estimators, J: [e.at_jacobian(J) for e in estimators])
             rows += [{"network": network, "alpha": 0.9, "beta": 0.9, "batch_size": 2, "radius": radius,
                       "search": "random", "minimum": i, "direction": u, "judged_radius": radius,
                       "pilot_distance": distance, **at[setting]} for u, at in enumerate(measured)]

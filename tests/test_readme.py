@@ -96,8 +96,8 @@ def test_performance_page_comes_from_the_benchmark_files(tmp_path):
     _documents(tmp_path, **{BENCH_START: "STALE"})
     refresh(run, tmp_path, benchmarks=tmp_path)
     assert "STALE" in (tmp_path / "docs" / "performance.md").read_text()
-    names = ("training", "training_laws", "field", "field_scaling", "field_directions", "pipeline", "memory",
-             "stage_minutes")
+    names = ("training", "training_laws", "field", "field_scaling", "field_directions", "field_settings", "pipeline",
+             "memory", "stage_minutes")
     for name in names:
         pd.DataFrame([{"what": name, "value": 1.23456}]).to_csv(tmp_path / f"{name}.csv", index=False)
     # The commit of the code that measured each table (benchmarks/common.py); one table was not recorded.

@@ -9,7 +9,7 @@ from scipy.optimize import brentq
 from adam_ode.adam import AdamHyper
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field.erm import (ERMCommonRandomNumbers, _batch_moments, _erm_index_sums, _erm_sums, _pair_weights, _weights,
-                                      erm_adam_field)
+                                      BATCH_ELEMENTS, erm_adam_field, estimates_at_jacobian)
 from adam_ode.vector_field.estimate import (control_means, field_bound, field_zero, gauss_newton_zero, noiseless_field,
                                            truncation_lengths)
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
@@ -134,6 +134,29 @@ def test_common_random_numbers(small_erm):
     # Same seed, same numbers: the generic estimator is deterministic in theta too.
     again = adam_field(quad.sample_gradients(theta), AdamHyper(ALPHA, BETA, EPS), n_samples=3000, seed=5)
     assert np.array_equal(again.mean, generic.mean)
+
+
+@pytest.mark.parametrize("control_variate, batch_elements", [(True, BATCH_ELEMENTS), (False, BATCH_ELEMENTS), (True, 0)])
+def test_estimates_of_several_estimators_at_once_are_each_one_s_estimate_bit_for_bit(small_erm, control_variate,
+                                                                                   batch_elements, monkeypatch):
+    """One batch for estimators of other momenta, batch sizes and seeds gives every float of their
+    one-by-one estimates: samples, mean, error bar and bias bound; so do estimates too large to batch
+    (here all of them, with the limit at 0), made one by one. Mixing numbers of sequences is refused."""
+    import adam_ode.vector_field.erm as erm
+
+    monkeypatch.setattr(erm, "BATCH_ELEMENTS", batch_elements)
+    settings = [(0.9, 0.99, 1, 3), (0.0, 0.2, 2, 4), (0.9, 0.9, 4, 5), (0.9, 0.99, 2, 6)]
+    estimators = [ERMCommonRandomNumbers(small_erm, m, AdamHyper(a, b, EPS), n_samples=40, seed=seed,
+                                         control_variate=control_variate) for a, b, m, seed in settings]
+    for theta in small_erm.net.init(2, torch.Generator().manual_seed(3)):
+        J = small_erm.per_sample_gradients(theta)
+        for together, alone in zip(estimates_at_jacobian(estimators, J), (e.at_jacobian(J) for e in estimators)):
+            for read in ("samples", "mean", "stderr", "truncation_bound", "n_terms"):
+                np.testing.assert_array_equal(getattr(together, read), getattr(alone, read))
+    other = ERMCommonRandomNumbers(small_erm, 1, AdamHyper(ALPHA, BETA, EPS), n_samples=80, seed=1,
+                                   control_variate=control_variate)
+    with pytest.raises(ValueError, match="one number of sequences"):
+        estimates_at_jacobian([*estimators, other], J)
 
 
 def quadratic_zero(law, alpha, beta, seed, n_samples=400, batch_size=1, control_variate=False):

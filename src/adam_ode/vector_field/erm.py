@@ -10,9 +10,16 @@ import torch
 
 from ..adam import AdamHyper
 from ..erm import ERMProblem
-from .estimate import (BLOCK, CHUNK_ELEMENTS, CommonRandomNumbers, FieldEstimate, block_generators, check_controls,
-                       check_samples, combine, control_means, sequence_values, sum_weights, truncation_lengths)
+from .estimate import (BLOCK, CHUNK_ELEMENTS, CommonRandomNumbers, FieldEstimate, batch_of_estimates,
+                       block_generators, check_controls, check_samples, combine, control_means, sequence_values,
+                       sum_weights, truncation_lengths)
 
+
+
+# The size of one estimate's sums (d x sequences) up to which estimates_at_jacobian batches: the
+# Lyapunov map's 15 settings at d = 193 run 1.2x faster in one batch at 160 sequences (31k numbers
+# each), 0.6-0.7x at 640 (124k), measured with benchmarks/field.py and lyapunov_shard.
+BATCH_ELEMENTS = 1 << 15
 
 
 def _pair_index(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -77,19 +84,25 @@ def _erm_index_sums(
         yield w, pairs
 
 
-def _erm_sums(w: torch.Tensor, pairs: torch.Tensor, jac: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """m = w J and v = p K, K the (N (N + 1) / 2, d) products J_j * J_l of the pairs j <= l:
-    two matrix products, K built in fixed chunks of pairs (so the numbers never depend on memory).
-    ``jac`` (..., N, d); m and v (..., d, S), component-major, the layout the control-variate fit
-    reads. Differentiable in J."""
+def _pair_products(jac: torch.Tensor) -> list[tuple[slice, torch.Tensor]]:
+    """K^T, K the (N (N + 1) / 2, d) products J_j * J_l of the pairs j <= l of ``jac`` (..., N, d),
+    in fixed chunks of pairs (so the numbers never depend on memory): (pairs, K^T (..., d, pairs))."""
     n, d = jac.shape[-2:]
     upper, lower = (torch.from_numpy(i) for i in _pair_index(n))
     step = max(1, CHUNK_ELEMENTS // d)
+    return [(rows, (jac[..., upper[rows], :] * jac[..., lower[rows], :]).mT)
+            for rows in (slice(start, start + step) for start in range(0, len(upper), step))]
+
+
+def _erm_sums(w: torch.Tensor, pairs: torch.Tensor, jac: torch.Tensor,
+              products: list[tuple[slice, torch.Tensor]] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """m = w J and v = p K (``_pair_products``, passed in where several estimators share J): two
+    matrix products. ``jac`` (..., N, d); m and v (..., d, S), component-major, the layout the
+    control-variate fit reads. Differentiable in J."""
     m = jac.mT @ w.T
     v = 0.0
-    for start in range(0, len(upper), step):
-        rows = slice(start, start + step)
-        v = v + (jac[..., upper[rows], :] * jac[..., lower[rows], :]).mT @ pairs[:, rows].T
+    for rows, products_t in _pair_products(jac) if products is None else products:
+        v = v + products_t @ pairs[:, rows].T
     return m, v.clamp_min(0.0)
 
 
@@ -197,3 +210,27 @@ class ERMCommonRandomNumbers(CommonRandomNumbers):
         (a,) = torch.autograd.grad(self.mean_at(J).sum(), J)
         hessians = torch.func.jacfwd(self.problem.per_sample_gradients)(theta)  # (N, d, d)
         return torch.einsum("ji,jik->ik", a, hessians).numpy()
+
+
+def estimates_at_jacobian(estimators: list[ERMCommonRandomNumbers], J) -> list[FieldEstimate]:
+    """``[estimator.at_jacobian(J) for estimator in estimators]``, the same numbers, for estimators of
+    one number of sequences and one eps: the pair products of J built once, the moments of G once
+    per batch size, and every control-variate fit in one batch. At a few hundred sequences torch's
+    cost per operation, not the arithmetic, dominates an estimate, and one batch pays it once. Where
+    an estimate's sums hold more than ``BATCH_ELEMENTS`` numbers (d x sequences), the batch's
+    temporaries leave the cache, and the estimates are made one by one."""
+    jac = _as_jacobian(J)
+    kinds = sorted({(len(e.w), e.hyper.eps, e.control_variate) for e in estimators})
+    if len(kinds) > 1:
+        raise ValueError(f"estimates_at_jacobian needs one number of sequences, one eps and one control-variate "
+                         f"setting, got (n_samples, eps, control_variate) = {kinds}")
+    if jac.shape[1] * kinds[0][0] > BATCH_ELEMENTS:
+        return [e.at_jacobian(jac) for e in estimators]
+    products = _pair_products(jac)
+    m, v = (torch.stack(sums) for sums in zip(*(_erm_sums(e.w, e.pairs, jac, products) for e in estimators)))
+    moments = {size: _batch_moments(jac, size) for size in sorted({e.batch_size for e in estimators})}
+    raw = [moments[e.batch_size] for e in estimators]
+    means = (torch.stack([control_means(r, e.hyper, *e.n_terms) for r, e in zip(raw, estimators)])
+             if kinds[0][2] else None)
+    return batch_of_estimates(m, v, [r[1] for r in raw], [e.hyper for e in estimators],
+                              [e.n_terms for e in estimators], means)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Callable, Iterator
 
 import numpy as np
@@ -160,6 +160,16 @@ def combine(m, v, second_moment, hyper: AdamHyper, k_alpha, k_beta, means=None) 
     samples = sequence_values(m, v, hyper, None if means is None else torch.as_tensor(means))
     return FieldEstimate(samples.T.numpy(), (k_alpha, k_beta),
                          lambda: _bias_bound(m, v, second_moment, hyper, k_alpha, k_beta))
+
+
+def batch_of_estimates(m: torch.Tensor, v: torch.Tensor, second_moments, hypers: list[AdamHyper],
+                       n_terms: list[tuple[int, int]], means: torch.Tensor | None = None) -> list[FieldEstimate]:
+    """``combine`` for B estimators at once, the numbers of B calls: the sums m, v (B, d, S),
+    component-major; a second moment, hyperparameters (all with one eps) and truncation lengths per
+    estimator; ``means`` (B, 5, d) or None. One batch of control-variate fits instead of B."""
+    samples = sequence_values(m, v, hypers[0], means)
+    return [FieldEstimate(s.T.numpy(), terms, partial(_bias_bound, mi, vi, second, hyper, *terms))
+            for s, mi, vi, second, hyper, terms in zip(samples, m, v, second_moments, hypers, n_terms)]
 
 
 def _bias_bound(m: torch.Tensor, v: torch.Tensor, second_moment, hyper: AdamHyper, k_alpha: int, k_beta: int) -> float:

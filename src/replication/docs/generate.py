@@ -71,8 +71,8 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def benchmark_tables(directory: Path) -> str | None:
     """The performance section from the CSV files of `make bench` (None if any is missing)."""
-    names = ("training", "training_laws", "field", "field_scaling", "field_directions", "pipeline", "memory",
-             "stage_minutes")
+    names = ("training", "training_laws", "field", "field_scaling", "field_directions", "field_settings", "pipeline",
+             "memory", "stage_minutes")
     if not all((directory / f"{name}.csv").is_file() for name in names):
         return None
     titles = {"training": "Training: batched Adam against the plain torch.optim.Adam loop and the stacked ensemble "
@@ -84,6 +84,8 @@ def benchmark_tables(directory: Path) -> str | None:
               "field_scaling": "Field estimation cost per sequence as N and d grow (benchmarks/field.py)",
               "field_directions": "The Lyapunov map's estimates, one direction per call (the pipeline) against one call "
                                   "batched over a block of directions, per direction (benchmarks/field.py)",
+              "field_settings": "The Lyapunov map's 15 settings at a point, one estimate per setting against all in one "
+                                "batch (the pipeline), per estimate (benchmarks/field.py)",
               "pipeline": "Pipeline overhead on the default config (benchmarks/pipeline.py)",
               "memory": "Peak memory and time per stage against the declared mem_mb and runtime (benchmarks/pipeline.py)",
               "stage_minutes": "CPU minutes of the verdict stages per config, one thread each: the zero-shift stages "
