@@ -194,10 +194,9 @@ def setting_batching(n_samples: int, repeats: int) -> pd.DataFrame:
     against ``estimates_at_jacobian`` over all of them, as lyapunov_shard calls it (the pair products
     built once, the cross-fits in one batch). Both give the same floats; the time is per estimate."""
     problem, _ = benchmark_point(16, 64)
+    settings = [(alpha, beta, m) for alpha, beta in ((0.9, 0.9), (0.9, 0.999), (0.0, 0.2)) for m in (1, 2, 4, 8, 16)]
     estimators = [ERMCommonRandomNumbers(problem, m, AdamHyper(alpha, beta, EPS), n_samples=n_samples, seed=seed,
-                                         tol=TOL, control_variate=True)
-                  for seed, (alpha, beta, m) in enumerate((a, b, m) for a, b in ((0.9, 0.9), (0.9, 0.999), (0.0, 0.2))
-                                                          for m in (1, 2, 4, 8, 16))]
+                                         tol=TOL, control_variate=True) for seed, (alpha, beta, m) in enumerate(settings)]
     J = problem.per_sample_gradients(problem.net.init(1, torch.Generator().manual_seed(0))[0])
     one_by_one = median_time(lambda: [e.at_jacobian(J) for e in estimators], repeats) / len(estimators)
     together = median_time(lambda: estimates_at_jacobian(estimators, J), repeats) / len(estimators)

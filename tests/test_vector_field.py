@@ -10,7 +10,7 @@ from adam_ode.adam import AdamHyper
 from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
 from adam_ode.vector_field.erm import (ERMCommonRandomNumbers, _batch_moments, _erm_index_sums, _erm_sums, _pair_weights, _weights,
                                       BATCH_ELEMENTS, erm_adam_field, estimates_at_jacobian)
-from adam_ode.vector_field.estimate import (control_means, field_bound, field_zero, gauss_newton_zero, noiseless_field,
+from adam_ode.vector_field.estimate import (batch_of_estimates, control_means, field_bound, field_zero, gauss_newton_zero, noiseless_field,
                                            truncation_lengths)
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 from adam_ode.vector_field.sampled import adam_field
@@ -145,6 +145,8 @@ def test_estimates_of_several_estimators_at_once_are_each_one_s_estimate_bit_for
     import adam_ode.vector_field.erm as erm
 
     monkeypatch.setattr(erm, "BATCH_ELEMENTS", batch_elements)
+    batches = []
+    monkeypatch.setattr(erm, "batch_of_estimates", lambda *args: batches.append(args) or batch_of_estimates(*args))
     settings = [(0.9, 0.99, 1, 3), (0.0, 0.2, 2, 4), (0.9, 0.9, 4, 5), (0.9, 0.99, 2, 6)]
     estimators = [ERMCommonRandomNumbers(small_erm, m, AdamHyper(a, b, EPS), n_samples=40, seed=seed,
                                          control_variate=control_variate) for a, b, m, seed in settings]
@@ -153,6 +155,7 @@ def test_estimates_of_several_estimators_at_once_are_each_one_s_estimate_bit_for
         for together, alone in zip(estimates_at_jacobian(estimators, J), (e.at_jacobian(J) for e in estimators)):
             for read in ("samples", "mean", "stderr", "truncation_bound", "n_terms"):
                 np.testing.assert_array_equal(getattr(together, read), getattr(alone, read))
+    assert len(batches) == (2 if batch_elements else 0)  # one batch per point, or none above the limit
     other = ERMCommonRandomNumbers(small_erm, 1, AdamHyper(ALPHA, BETA, EPS), n_samples=80, seed=1,
                                    control_variate=control_variate)
     with pytest.raises(ValueError, match="one number of sequences"):

@@ -128,18 +128,24 @@ def jobs_of(config: dict, results: Path) -> pd.DataFrame:
                                                "max_rss_mb", "ended"])
 
 
+def job_graph(jobs: pd.DataFrame) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Per job key, its measured wall time (0 for a job that did not finish) and the keys of the
+    jobs among ``jobs`` that it reads."""
+    seconds = dict(zip(jobs["key"], jobs["seconds"].fillna(0.0)))
+    return seconds, {key: [k for k in before if k in seconds] for key, before in zip(jobs["key"], jobs["upstream"])}
+
+
 def critical_path(jobs: pd.DataFrame) -> tuple[float, list[str]]:
     """The longest chain of measured wall times through the job graph, gathers and claims included
     (a job that did not finish counts 0): the run's wall time with a cluster slot for every job.
     Its seconds and its stages in order."""
-    seconds = dict(zip(jobs["key"], jobs["seconds"].fillna(0.0)))
-    upstream = dict(zip(jobs["key"], jobs["upstream"]))
+    seconds, upstream = job_graph(jobs)
     stage = dict(zip(jobs["key"], jobs["stage"]))
     longest: dict[str, tuple[float, list[str]]] = {}
 
     def chain(key: str) -> tuple[float, list[str]]:
         if key not in longest:
-            before = max((chain(k) for k in upstream[key] if k in seconds), default=(0.0, []))
+            before = max((chain(k) for k in upstream[key]), default=(0.0, []))
             longest[key] = (before[0] + seconds[key], before[1] + [stage[key]])
         return longest[key]
 
@@ -151,8 +157,7 @@ def scheduled_span(jobs: pd.DataFrame, cores: int) -> float:
     measured (a job that did not finish counts 0), with each slot that comes free taking, of the jobs
     whose inputs are done, the one with the longest chain of wall times after it: list scheduling,
     within (2 - 1 / cores) of the best schedule (Graham). What a fresh run of these jobs would take."""
-    seconds = dict(zip(jobs["key"], jobs["seconds"].fillna(0.0)))
-    upstream = {key: [k for k in before if k in seconds] for key, before in zip(jobs["key"], jobs["upstream"])}
+    seconds, upstream = job_graph(jobs)
     downstream: dict[str, list[str]] = {key: [] for key in seconds}
     for key, before in upstream.items():
         for k in before:
