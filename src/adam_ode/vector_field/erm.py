@@ -84,26 +84,27 @@ def _erm_index_sums(
         yield w, pairs
 
 
-def _pair_products(jac: torch.Tensor) -> list[tuple[slice, torch.Tensor]]:
-    """K^T, K the (N (N + 1) / 2, d) products J_j * J_l of the pairs j <= l of ``jac`` (..., N, d),
-    in fixed chunks of pairs (so the numbers never depend on memory): (pairs, K^T (..., d, pairs))."""
+def _erm_sums_of(weights: list[tuple[torch.Tensor, torch.Tensor]], jac: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """``_erm_sums`` for several (w, pairs) at one J: each chunk of pair products is built once and
+    serves all of them, and only one chunk is ever held."""
     n, d = jac.shape[-2:]
     upper, lower = (torch.from_numpy(i) for i in _pair_index(n))
     step = max(1, CHUNK_ELEMENTS // d)
-    return [(rows, (jac[..., upper[rows], :] * jac[..., lower[rows], :]).mT)
-            for rows in (slice(start, start + step) for start in range(0, len(upper), step))]
+    ms = [jac.mT @ w.T for w, _ in weights]
+    vs = [0.0] * len(weights)
+    for start in range(0, len(upper), step):
+        rows = slice(start, start + step)
+        products = (jac[..., upper[rows], :] * jac[..., lower[rows], :]).mT
+        vs = [v + products @ pairs[:, rows].T for v, (_, pairs) in zip(vs, weights)]
+    return [(m, v.clamp_min(0.0)) for m, v in zip(ms, vs)]
 
 
-def _erm_sums(w: torch.Tensor, pairs: torch.Tensor, jac: torch.Tensor,
-              products: list[tuple[slice, torch.Tensor]] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """m = w J and v = p K (``_pair_products``, passed in where several estimators share J): two
-    matrix products. ``jac`` (..., N, d); m and v (..., d, S), component-major, the layout the
-    control-variate fit reads. Differentiable in J."""
-    m = jac.mT @ w.T
-    v = 0.0
-    for rows, products_t in _pair_products(jac) if products is None else products:
-        v = v + products_t @ pairs[:, rows].T
-    return m, v.clamp_min(0.0)
+def _erm_sums(w: torch.Tensor, pairs: torch.Tensor, jac: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """m = w J and v = p K, K the (N (N + 1) / 2, d) products J_j * J_l of the pairs j <= l:
+    two matrix products, K built in fixed chunks of pairs (so the numbers never depend on memory).
+    ``jac`` (..., N, d); m and v (..., d, S), component-major, the layout the control-variate fit
+    reads. Differentiable in J."""
+    return _erm_sums_of([(w, pairs)], jac)[0]
 
 
 def _as_jacobian(jac) -> torch.Tensor:
@@ -226,8 +227,7 @@ def estimates_at_jacobian(estimators: list[ERMCommonRandomNumbers], J) -> list[F
                          f"setting, got (n_samples, eps, control_variate) = {kinds}")
     if jac.shape[1] * kinds[0][0] > BATCH_ELEMENTS:
         return [e.at_jacobian(jac) for e in estimators]
-    products = _pair_products(jac)
-    m, v = (torch.stack(sums) for sums in zip(*(_erm_sums(e.w, e.pairs, jac, products) for e in estimators)))
+    m, v = (torch.stack(sums) for sums in zip(*_erm_sums_of([(e.w, e.pairs) for e in estimators], jac)))
     moments = {size: _batch_moments(jac, size) for size in sorted({e.batch_size for e in estimators})}
     raw = [moments[e.batch_size] for e in estimators]
     means = (torch.stack([control_means(r, e.hyper, *e.n_terms) for r, e in zip(raw, estimators)])
