@@ -66,8 +66,8 @@ def test_a_sweep_that_repeats_a_point_is_refused_by_name():
 # comes with the power it leaves (for the Lyapunov map's sequences, docs/paper-config.md's power
 # table), and then with this pin.
 PAPER_SAMPLE_SIZES = {
-    "field.n_samples": 640, "lyapunov.n_samples": 160, "lyapunov.directions": 64, "train.seeds": 24,
-    "train.steps": 200000, "control_zeros.runs": 4, "quadratic.zero_seeds": 32, "quadratic.zero_samples": 4000,
+    "field.n_samples": 640, "lyapunov.n_samples": 40, "lyapunov.directions": 64, "train.seeds": 24,
+    "train.steps": 200000, "control_zeros.runs": 8, "quadratic.zero_seeds": 32, "quadratic.zero_samples": 4000,
     "quadratic.adam_seeds": 64, "quadratic.steps": 1000000, "quadratic_flow.seeds": 32,
     "quadratic_flow.steps": 1000000, "quadratic_flow.n_samples": 4000, "rates.seeds": 16, "rates.n_samples": 4000,
     "rates.spread_seeds": 32, "rates.spread_steps": 400000, "gamma_limit.critical_points": 6,

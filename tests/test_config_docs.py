@@ -25,6 +25,8 @@ def test_keys_reach_only_the_stages_that_read_them():
     assert found["lyapunov.minima_per_job"] == (["lyapunov_shard"], ["capture", "claims", "figures", "lyapunov_pl",
                                                                      "lyapunov_shard", "stability"])
     assert found["flow.runs_per_job"] == (["flow_shard"], ["claims", "figures", "flow", "flow_shard", "stability"])
+    # Fewer followed training runs: fewer blocks, so the gather reads fewer (the default follows all 6).
+    assert found["flow.training_runs"] == (["flow_shard"], ["claims", "figures", "flow", "flow_shard", "stability"])
     assert found["rates.batch_size_beta"][0] == ["quadratic_rates"]
     assert found["field.path_points"] == (["vector_field"], ["figures", "vector_field"])
     assert "quadratic_zeros" not in found["adam.beta"][1] and "quadratic_adam" not in found["adam.beta"][1]

@@ -375,6 +375,14 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
     lyapunov_table(failing_radius=1e-4).to_csv(other, index=False)
     (results / "current" / "big" / "stability.csv").symlink_to("../../stability/s/claims.csv")
     assert generate.lyapunov_power(results / "current" / "big", results) == block
+    # At 40 sequences only the half is shown: a quarter would be fewer than the estimator runs with.
+    few = lyapunov_table(failing_radius=1e-2).assign(derivative_n=40)
+    few.to_csv(table, index=False)
+    provenance.write_text(json.dumps({**json.loads(provenance.read_text()), "checksums": {"lyapunov_pl.csv": sha256(table)}}))
+    assert "| id | verdict | 20 sequences: verdict; estimate |\n" in generate.lyapunov_power(results / "current" / "big",
+                                                                                            results)
+    lyapunov_table(failing_radius=1e-2).to_csv(table, index=False)
+    provenance.write_text(json.dumps({**json.loads(provenance.read_text()), "checksums": {"lyapunov_pl.csv": sha256(table)}}))
     table.write_text(table.read_text().replace("-1.0", "-2.0", 1))
     with pytest.raises(DamagedInput, match="lyapunov_pl.csv differs from the file its provenance.json recorded"):
         generate.lyapunov_power(results / "current" / "big", results)

@@ -103,12 +103,13 @@ def test_training_change_reruns_training_and_downstream_not_data(repo):
 
 
 def test_the_paper_config_plans_its_long_stages_in_shards(repo):
-    """24 polished points per network in blocks of 2: 12 lyapunov_shard jobs per network, each
-    gathered by one lyapunov_pl job; 24 training runs per clean network in blocks of 6: 4
-    flow_shard jobs per network, gathered by one flow job; one capture job per network."""
+    """24 polished points per network in blocks of 4: 6 lyapunov_shard jobs per network, each
+    gathered by one lyapunov_pl job; the first 6 of 24 training runs per clean network
+    (flow.training_runs) in one block of 6: one flow_shard job per network, gathered by one flow
+    job; one capture job per network."""
     jobs = planned_jobs(repo, config=["--configfile", "config/paper.yaml"])
-    assert jobs["lyapunov_shard"] == 3 * 12 and jobs["lyapunov_pl"] == 3
-    assert jobs["flow_shard"] == 2 * 4 and jobs["flow"] == 2 and jobs["capture"] == 3
+    assert jobs["lyapunov_shard"] == 3 * 6 and jobs["lyapunov_pl"] == 3
+    assert jobs["flow_shard"] == 2 * 1 and jobs["flow"] == 2 and jobs["capture"] == 3
 
 
 def test_gathered_shards_are_the_single_job_s_table(repo, tmp_path):

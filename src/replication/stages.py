@@ -138,21 +138,25 @@ def _lyapunov_pl(C):
             for name in C["networks"]]
 
 
+def _training_runs(C) -> int:
+    return min(C["flow"]["training_runs"], C["train"]["seeds"])
+
+
 def _flow_shards(C):
-    # One job per clean network and block of flow.runs_per_job training runs; the block of run 0
-    # also runs the step-size sweep.
+    # One job per clean network and block of flow.runs_per_job of the followed training runs; the
+    # block of run 0 also runs the step-size sweep.
     F = C["flow"]
     return [Instance(f"{name}.{start}", {"adam": C["adam"], "field": _estimator(C), "seed": C["seed"],
                                          "batch_size": C["train"]["batch_size"], "network": name,
-                                         **C["networks"][name], **{k: v for k, v in F.items() if k != "runs_per_job"},
+                                         **C["networks"][name],
+                                         **{k: v for k, v in F.items() if k not in ("runs_per_job", "training_runs")},
                                          "runs": [start, stop]}, DATA + (("train", "train", name),))
-            for name in _clean(C) for start, stop in _blocks(C["train"]["seeds"], F["runs_per_job"])]
+            for name in _clean(C) for start, stop in _blocks(_training_runs(C), F["runs_per_job"])]
 
 
 def _flow(C):
     # The gather: one table per clean network from its blocks, whatever their size.
-    return [Instance(name, {"network": name},
-                     _gather(name, "flow_shard", C["train"]["seeds"], C["flow"]["runs_per_job"]))
+    return [Instance(name, {"network": name}, _gather(name, "flow_shard", _training_runs(C), C["flow"]["runs_per_job"]))
             for name in _clean(C)]
 
 

@@ -124,8 +124,10 @@ def _changed(value, schema: dict, config: dict):
         return next(option for option in schema["enum"] if option != value)
     if isinstance(value, bool):
         return not value
-    if isinstance(value, (int, float)):
-        return value + 1 if isinstance(value, int) else value * 1.5 + 1e-3
+    if isinstance(value, int):
+        return value - 1 if value > 1 else value + 1  # down: a cap such as flow.training_runs binds only there
+    if isinstance(value, float):
+        return value * 1.5 + 1e-3
     if isinstance(value, str):
         return value + "x"
     if isinstance(value, list):

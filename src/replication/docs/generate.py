@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from adam_ode.vector_field.estimate import CONTROL_SAMPLES
+
 from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
 from ..power import lyapunov_repeat_rates
@@ -42,7 +44,8 @@ RUN_CLAIMS_START, RUN_CLAIMS_END = "<!-- paper-claims:start -->", "<!-- paper-cl
 RUN_POWER_START, RUN_POWER_END = "<!-- paper-power:start -->", "<!-- paper-power:end -->"
 # The cores of the machine the published runs ran on: a run table says what a fresh run of its jobs takes there.
 RUN_CORES = 2
-# The Lyapunov map's power at fewer sequences: 1/2, 1/4, 1/8 of them, 100 draws each, seed 0.
+# The Lyapunov map's power at fewer sequences: 1/2, 1/4, 1/8 of them, 100 draws each, seed 0; only
+# where at least CONTROL_SAMPLES sequences are left, the fewest the estimator runs with.
 POWER_FACTORS, POWER_REPLICATES, POWER_SEED = (2, 4, 8), 100, 0
 SHOWN = ("F1_flow.png", "F2_zeros.png")
 
@@ -270,15 +273,18 @@ def paper_blocks(paper: Path, results: Path, page: Path) -> dict[tuple[str, str]
 
 def lyapunov_power(view: Path, results: Path) -> str | None:
     """How often each F4 verdict and estimate of a finished run would repeat with 1/2, 1/4 and 1/8
-    of the Lyapunov map's sequences (``replication.power``); None where the run has no Lyapunov map.
-    The maps are those the view's claims read: of a `make stability` run, the root seed's."""
+    of the Lyapunov map's sequences, as far as CONTROL_SAMPLES allow (``replication.power``); None
+    where the run has no Lyapunov map. The maps are those the view's claims read: of a
+    `make stability` run, the root seed's."""
     claims = json.loads(((view / "claims.csv").resolve().parent / "provenance.json").read_text())
     keys = [key for name, key in sorted(claims["upstream"].items()) if name.startswith("lyapunov_")]
     if not keys:
         return None
     params = claims["params"]
     tables = [pd.read_csv(checked(results / "lyapunov_pl" / key / "lyapunov_pl.csv")) for key in keys]
-    rates = lyapunov_repeat_rates(tables, params["networks"], params["claims"]["control_fraction"], POWER_FACTORS,
+    fewest = min(int(table["derivative_n"].min()) for table in tables)
+    factors = [f for f in POWER_FACTORS if fewest // f >= CONTROL_SAMPLES]
+    rates = lyapunov_repeat_rates(tables, params["networks"], params["claims"]["control_fraction"], factors,
                                   POWER_REPLICATES, POWER_SEED)
     return power_table(rates)
 
