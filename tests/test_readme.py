@@ -386,3 +386,33 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
     table.write_text(table.read_text().replace("-1.0", "-2.0", 1))
     with pytest.raises(DamagedInput, match="lyapunov_pl.csv differs from the file its provenance.json recorded"):
         generate.lyapunov_power(results / "current" / "big", results)
+
+
+def test_the_seed_power_block_comes_from_the_run_s_rates_and_checks_them(tmp_path, monkeypatch):
+    """docs/paper-config.md's F7 power table: every F7 row of the run's rates, with 1/2 and 1/4 of
+    its seeds, read only once the table's sha256 equals its provenance's."""
+    import pytest
+
+    from replication.docs import generate
+    from replication.store import DamagedInput, sha256
+    from test_claims import shift_table
+
+    monkeypatch.setattr(generate, "POWER_REPLICATES", 5)
+    results = tmp_path / "results"
+    _finished_view(results, "big", {("claims", "c1", None): {"rates": "r1"}, ("quadratic_rates", "r1", None): {}})
+    claims = results / "claims" / "c1" / "provenance.json"
+    claims.write_text(json.dumps({**json.loads(claims.read_text()),
+                                  "params": {"claims": {"constant_margin": 0.1, "rate_tolerance": 0.1}}}))
+    table = results / "quadratic_rates" / "r1" / "rates.csv"
+    shift_table().to_csv(table, index=False)
+    provenance = table.parent / "provenance.json"
+    provenance.write_text(json.dumps({**json.loads(provenance.read_text()), "checksums": {"rates.csv": sha256(table)}}))
+    block = generate.rate_power(results / "current" / "big", results)
+    assert "with 1/2 and 1/4 of the run's 8 seeds per zero-shift field" in block
+    assert "| id | verdict | 4 seeds | 2 seeds |" in block
+    assert "| `F7.beta_constant.two_point[0].M=1` | supported | " in block
+    assert "| `F7.spread_rate.skewed` | supported | " in block
+    assert generate.lyapunov_power(results / "current" / "big", results) is None  # a run without a Lyapunov map
+    table.write_text(table.read_text().replace("False", "True", 1))
+    with pytest.raises(DamagedInput, match="rates.csv differs from the file its provenance.json recorded"):
+        generate.rate_power(results / "current" / "big", results)

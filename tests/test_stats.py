@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from replication.power import repeat_rates, with_fewer_sequences
+from replication.power import repeat_rates, seed_repeat_rates, with_fewer_seeds, with_fewer_sequences
 from replication.stats import (CONTRADICTED, INCONCLUSIVE, SUPPORTED, UNDERPOWERED, Estimate, below_zero, beyond,
                                equivalent, every_case, extrapolate_to_zero, holm, in_band, mean_of, nonzero)
 
@@ -179,3 +179,37 @@ def test_a_verdict_repeats_as_often_as_the_closed_form_power_says(factor):
     assert rates["repeats"] == rates["estimate_repeats"]
     assert abs(rates["repeats"] - power) < 4 * math.sqrt(power * (1 - power) / 1000)
     assert rates["repeats_low"] < power < rates["repeats_high"]
+
+
+def test_fewer_seeds_draw_whole_seeds_with_replacement_within_each_experiment():
+    """Each experiment (here: kind) keeps n // f of its own seeds, drawn from the pilot's with
+    replacement; a drawn seed brings every one of its rows, relabelled as a seed of its own."""
+    table = pd.DataFrame([{"kind": "a", "seed": s, "row": j, "value": 10.0 * s + j} for s in range(16) for j in range(3)]
+                         + [{"kind": "b", "seed": s, "row": 0, "value": -float(s)} for s in range(32)])
+    drawn = with_fewer_seeds(table, 4, np.random.default_rng(0), within=("kind",))
+    assert drawn.groupby("kind")["seed"].nunique().to_dict() == {"a": 4, "b": 8}
+    for (kind, label), rows in drawn.groupby(["kind", "seed"]):
+        source = table[(table["kind"] == kind) & (table["seed"] == rows["value"].iloc[0] // 10 if kind == "a"
+                                                   else table["value"] == rows["value"].iloc[0])]
+        assert rows[["row", "value"]].values.tolist() == source[["row", "value"]].values.tolist()
+    draws = pd.concat([with_fewer_seeds(table, 2, np.random.default_rng(k), within=("kind",)) for k in range(50)])
+    assert draws[draws["kind"] == "b"]["value"].nunique() == 32  # with replacement, every seed can come
+    assert len(table) == 16 * 3 + 32 and table["seed"].max() == 31  # the pilot is left as it was
+    with pytest.raises(ValueError, match="fewer than 2 of the 16 seeds"):
+        with_fewer_seeds(table, 16, np.random.default_rng(0), within=("kind",))
+
+
+def test_a_mean_over_seeds_repeats_about_as_often_as_the_t_test_s_power_says():
+    """A mean over 64 seeds of a normal value, 0.45 sd above 0: with 16 seeds drawn from them, its
+    95% interval excludes 0 about as often as the t test's power over 16 fresh seeds (noncentral t)."""
+    pilot = pd.DataFrame({"seed": range(64), "value": sample(0.45, 1.0, 64, seed=3)})
+
+    def claims(table):
+        low = mean_of(table["value"].to_numpy()).interval(0.95)[0]
+        return [{"id": "mean", "verdict": SUPPORTED if low > 0 else INCONCLUSIVE, "estimate": low}]
+
+    rates = seed_repeat_rates(pilot, claims, [4], replicates=2000, seed=1).iloc[0]
+    sd = math.sqrt(63 / 64)  # the pilot's seeds as the law: its population standard deviation
+    power = stats.nct.sf(stats.t.ppf(0.975, 15), 15, 0.45 / (sd / 4))
+    assert rates["seeds"] == 16 and rates["verdict"] == SUPPORTED
+    assert abs(rates["repeats"] - power) < 0.05

@@ -1,21 +1,29 @@
-"""What a claim's verdict would do with fewer Monte Carlo sequences: a parametric bootstrap from a
-pilot run. The pilot's estimates stand in for the truth; a run with 1 / f of the sequences draws
-each estimate afresh, normal with f times the pilot's variance (the standard error of a mean over
-n / f sequences), and reports f^(1/2) times the pilot's standard error. The fraction of such draws
-whose verdict equals the pilot's is the chance that the smaller run repeats it.
+"""What a claim's verdict would do with a smaller run, from a pilot run.
 
-What the draws leave out: where the sequences also choose what is measured (the worst-case
-directions are searched with the estimator), a smaller run searches with a noisier one; and the
-control-variate fit over fewer sequences widens the error a little more than f^(1/2)."""
+Fewer Monte Carlo sequences (``with_fewer_sequences``), a parametric bootstrap: the pilot's
+estimates stand in for the truth; a run with 1 / f of the sequences draws each estimate afresh,
+normal with f times the pilot's variance (the standard error of a mean over n / f sequences), and
+reports f^(1/2) times the pilot's standard error. What the draws leave out: where the sequences
+also choose what is measured (the worst-case directions are searched with the estimator), a
+smaller run searches with a noisier one; and the control-variate fit over fewer sequences widens
+the error a little more than f^(1/2).
+
+Fewer seeds (``with_fewer_seeds``), the m-out-of-n bootstrap: the pilot's seeds stand in for the
+law of a seed, and a run with 1 / f of them draws n / f of its seeds with replacement, every row of
+a drawn seed kept together. What it leaves out: the verdicts of so few draws from n seeds vary a
+little less than those of n / f fresh seeds would, since the pilot's seeds are all there is.
+
+The fraction of draws whose verdict equals the pilot's is the chance that the smaller run repeats it."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from .claims import lyapunov_claims, network_controls
+from .claims import lyapunov_claims, network_controls, rate_claims, with_error_control
 from .stats import clopper_pearson
 
 
@@ -35,24 +43,55 @@ def with_fewer_sequences(table: pd.DataFrame, factor: int, rng: np.random.Genera
     return drawn
 
 
+def with_fewer_seeds(table: pd.DataFrame, factor: int, rng: np.random.Generator,
+                     within: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``table`` as a run with 1 / ``factor`` of its seeds could have measured it: in each group of
+    the columns ``within`` (experiments whose seeds are their own), n // factor of its n seeds drawn
+    with replacement, every row of a drawn seed kept together and relabelled as a seed of its own."""
+    if int(factor) != factor or factor < 1:
+        raise ValueError(f"factor must be an integer >= 1, got factor={factor}")
+    groups = table.groupby(list(within), sort=False) if within else [((), table)]
+    parts = []
+    for _, group in groups:
+        seeds = np.sort(group["seed"].unique())
+        if len(seeds) < 2 * factor:
+            raise ValueError(f"factor={factor} leaves fewer than 2 of the {len(seeds)} seeds of some group of the table")
+        by_seed = {s: rows for s, rows in group.groupby("seed")}
+        parts += [by_seed[s].assign(seed=label) for label, s in enumerate(rng.choice(seeds, len(seeds) // factor))]
+    return pd.concat(parts, ignore_index=True)
+
+
 def repeat_rates(table: pd.DataFrame, claims: Callable[[pd.DataFrame], list[dict]], factors: Iterable[int],
                  replicates: int, seed: int, estimate: str = "derivative") -> pd.DataFrame:
     """Per row of ``claims(table)`` (the pilot's verdicts) and per factor: of ``replicates`` draws
     with 1 / factor of the sequences (``with_fewer_sequences``), how many repeat the pilot's
     verdict, with the Clopper-Pearson 95% interval of that rate, and how many repeat its estimate
     (an all-cases count or a grid value such as r0)."""
+    return _repeats(table, claims, factors, replicates, seed, partial(with_fewer_sequences, estimate=estimate),
+                    "sequences", int(table[f"{estimate}_n"].min()))
+
+
+def seed_repeat_rates(table: pd.DataFrame, claims: Callable[[pd.DataFrame], list[dict]], factors: Iterable[int],
+                      replicates: int, seed: int, within: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``repeat_rates`` with 1 / factor of the seeds (``with_fewer_seeds``); ``seeds`` is the
+    smallest group's."""
+    seeds = table.groupby(list(within))["seed"].nunique().min() if within else table["seed"].nunique()
+    return _repeats(table, claims, factors, replicates, seed, partial(with_fewer_seeds, within=within), "seeds",
+                    int(seeds))
+
+
+def _repeats(table: pd.DataFrame, claims: Callable[[pd.DataFrame], list[dict]], factors: Iterable[int],
+             replicates: int, seed: int, fewer: Callable, unit: str, size: int) -> pd.DataFrame:
     pilot = claims(table)
     rng = np.random.default_rng(seed)
     rows = []
     for factor in factors:
-        draws = [{row["id"]: row for row in claims(with_fewer_sequences(table, factor, rng, estimate))}
-                 for _ in range(replicates)]
+        draws = [{row["id"]: row for row in claims(fewer(table, factor, rng))} for _ in range(replicates)]
         for row in pilot:
             verdicts = sum(draw[row["id"]]["verdict"] == row["verdict"] for draw in draws)
             estimates = sum(_same(draw[row["id"]]["estimate"], row["estimate"]) for draw in draws)
             low, high = clopper_pearson(verdicts, replicates)
-            rows.append({"id": row["id"], "factor": factor,
-                         "sequences": int(table[f"{estimate}_n"].min()) // factor, "verdict": row["verdict"],
+            rows.append({"id": row["id"], "factor": factor, unit: size // factor, "verdict": row["verdict"],
                          "repeats": verdicts / replicates, "repeats_low": low, "repeats_high": high,
                          "estimate_repeats": estimates / replicates, "replicates": replicates})
     return pd.DataFrame(rows)
@@ -72,3 +111,13 @@ def lyapunov_repeat_rates(tables: list[pd.DataFrame], networks: dict, fraction: 
     controls = network_controls(networks)
     return repeat_rates(table[table["network"].isin(sampled)], lambda t: lyapunov_claims(t, controls, fraction),
                         factors, replicates, seed)
+
+
+def rate_repeat_rates(rates: pd.DataFrame, kappa_c: float, tolerance: float, factors: Iterable[int], replicates: int,
+                      seed: int) -> pd.DataFrame:
+    """``seed_repeat_rates`` of the F7 rows of a run's ``rates`` table (``claims.rate_claims``, then
+    Holm's adjustment within F7, as the claims stage judges them): the zero-shift fields and the
+    spread runs have seeds of their own."""
+    def claims(table):
+        return with_error_control(pd.DataFrame(rate_claims(table, kappa_c, tolerance))).to_dict("records")
+    return seed_repeat_rates(rates, claims, factors, replicates, seed, within=("kind",))

@@ -30,7 +30,7 @@ from adam_ode.vector_field.estimate import CONTROL_SAMPLES
 
 from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
-from ..power import lyapunov_repeat_rates
+from ..power import lyapunov_repeat_rates, rate_repeat_rates
 from ..stages import StageTable
 from ..store import checked
 from .blocks import fill
@@ -42,11 +42,14 @@ PAPER_START, PAPER_END = "<!-- paper:start -->", "<!-- paper:end -->"
 RUN_START, RUN_END = "<!-- paper-run:start -->", "<!-- paper-run:end -->"
 RUN_CLAIMS_START, RUN_CLAIMS_END = "<!-- paper-claims:start -->", "<!-- paper-claims:end -->"
 RUN_POWER_START, RUN_POWER_END = "<!-- paper-power:start -->", "<!-- paper-power:end -->"
+RUN_SEED_POWER_START, RUN_SEED_POWER_END = "<!-- paper-seed-power:start -->", "<!-- paper-seed-power:end -->"
 # The cores of the machine the published runs ran on: a run table says what a fresh run of its jobs takes there.
 RUN_CORES = 2
 # The Lyapunov map's power at fewer sequences: 1/2, 1/4, 1/8 of them, 100 draws each, seed 0; only
 # where at least CONTROL_SAMPLES sequences are left, the fewest the estimator runs with.
 POWER_FACTORS, POWER_REPLICATES, POWER_SEED = (2, 4, 8), 100, 0
+# The rates' power at fewer seeds: 1/2 and 1/4 of them, as many draws, the same seed.
+SEED_POWER_FACTORS = (2, 4)
 SHOWN = ("F1_flow.png", "F2_zeros.png")
 
 
@@ -265,10 +268,15 @@ def paper_blocks(paper: Path, results: Path, page: Path) -> dict[tuple[str, str]
     if finished:
         claims = pd.read_csv(view / "stability.csv" if record["stability"] else view / "claims.csv")
         blocks[RUN_CLAIMS_START, RUN_CLAIMS_END] = stamped(record, claims_table(claims))
-        power = lyapunov_power(view, results)
-        if power is not None:
-            blocks[RUN_POWER_START, RUN_POWER_END] = stamped(record, power)
+        for markers, power in (((RUN_POWER_START, RUN_POWER_END), lyapunov_power(view, results)),
+                               ((RUN_SEED_POWER_START, RUN_SEED_POWER_END), rate_power(view, results))):
+            if power is not None:
+                blocks[markers] = stamped(record, power)
     return blocks
+
+
+def _claims_provenance(view: Path) -> dict:
+    return json.loads(((view / "claims.csv").resolve().parent / "provenance.json").read_text())
 
 
 def lyapunov_power(view: Path, results: Path) -> str | None:
@@ -276,7 +284,7 @@ def lyapunov_power(view: Path, results: Path) -> str | None:
     of the Lyapunov map's sequences, as far as CONTROL_SAMPLES allow (``replication.power``); None
     where the run has no Lyapunov map. The maps are those the view's claims read: of a
     `make stability` run, the root seed's."""
-    claims = json.loads(((view / "claims.csv").resolve().parent / "provenance.json").read_text())
+    claims = _claims_provenance(view)
     keys = [key for name, key in sorted(claims["upstream"].items()) if name.startswith("lyapunov_")]
     if not keys:
         return None
@@ -287,6 +295,30 @@ def lyapunov_power(view: Path, results: Path) -> str | None:
     rates = lyapunov_repeat_rates(tables, params["networks"], params["claims"]["control_fraction"], factors,
                                   POWER_REPLICATES, POWER_SEED)
     return power_table(rates)
+
+
+def rate_power(view: Path, results: Path) -> str | None:
+    """How often each F7 verdict of a finished run would repeat with 1/2 and 1/4 of the seeds of
+    its zero-shift fields and spread runs (``replication.power.rate_repeat_rates``); None where the
+    run has no rates. The table is the one the view's claims read: of a `make stability` run, the
+    root seed's."""
+    claims = _claims_provenance(view)
+    if "rates" not in claims["upstream"]:
+        return None
+    table = pd.read_csv(checked(results / "quadratic_rates" / claims["upstream"]["rates"] / "rates.csv"))
+    margins = claims["params"]["claims"]
+    rates = rate_repeat_rates(table, margins["constant_margin"], margins["rate_tolerance"], SEED_POWER_FACTORS,
+                              POWER_REPLICATES, POWER_SEED)
+    columns = rates.drop_duplicates("factor")
+    lines = [f"Of {POWER_REPLICATES} draws per column (seed {POWER_SEED}), the fraction that repeat each F7 verdict "
+             f"of the run [its Clopper-Pearson 95% interval], with 1/2 and 1/4 of the run's "
+             f"{rates['seeds'].iloc[0] * rates['factor'].iloc[0]} seeds per zero-shift field (and of its spread runs):",
+             "", "| id | verdict | " + " | ".join(f"{n} seeds" for n in columns["seeds"]) + " |",
+             "|---|---|" + "---|" * len(columns)]
+    for id, row in rates.groupby("id", sort=False):
+        cells = [f"{r.repeats:.2f} [{r.repeats_low:.2f}, {r.repeats_high:.2f}]" for r in row.itertuples()]
+        lines.append(f"| `{id}` | {row['verdict'].iloc[0]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def power_table(rates: pd.DataFrame) -> str:
