@@ -120,7 +120,7 @@ def test_every_generated_block_lives_in_docs_but_the_summary_and_the_map():
               for page in (root / "docs").glob("*.md")}
     assert {name: found for name, found in blocks.items() if found} == {
         "results.md": {"claims"}, "performance.md": {"bench"},
-        "paper-config.md": {"paper-run", "paper-claims", "paper-power"}}
+        "paper-config.md": {"paper-run", "paper-claims", "paper-power", "paper-seed-power"}}
 
 
 def test_paper_run_section_comes_from_that_run_s_benchmark_files(tmp_path):
