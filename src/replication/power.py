@@ -27,12 +27,16 @@ from .claims import lyapunov_claims, network_controls, rate_claims, with_error_c
 from .stats import clopper_pearson
 
 
+def _check_factor(factor) -> None:
+    if int(factor) != factor or factor < 1:
+        raise ValueError(f"factor must be an integer >= 1, got factor={factor}")
+
+
 def with_fewer_sequences(table: pd.DataFrame, factor: int, rng: np.random.Generator,
                          estimate: str = "derivative") -> pd.DataFrame:
     """``table`` as a run with 1 / ``factor`` of its sequences could have measured it: the column
     ``estimate`` drawn around the pilot's value, its ``_se`` and ``_n`` columns scaled."""
-    if int(factor) != factor or factor < 1:
-        raise ValueError(f"factor must be an integer >= 1, got factor={factor}")
+    _check_factor(factor)
     if (table[f"{estimate}_n"] < 2 * factor).any():
         raise ValueError(f"factor={factor} leaves fewer than 2 sequences for some {estimate} of the table")
     scale = np.sqrt(factor)
@@ -48,8 +52,7 @@ def with_fewer_seeds(table: pd.DataFrame, factor: int, rng: np.random.Generator,
     """``table`` as a run with 1 / ``factor`` of its seeds could have measured it: in each group of
     the columns ``within`` (experiments whose seeds are their own), n // factor of its n seeds drawn
     with replacement, every row of a drawn seed kept together and relabelled as a seed of its own."""
-    if int(factor) != factor or factor < 1:
-        raise ValueError(f"factor must be an integer >= 1, got factor={factor}")
+    _check_factor(factor)
     groups = table.groupby(list(within), sort=False) if within else [((), table)]
     parts = []
     for _, group in groups:
