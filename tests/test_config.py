@@ -69,8 +69,8 @@ PAPER_SAMPLE_SIZES = {
     "field.n_samples": 640, "lyapunov.n_samples": 40, "lyapunov.directions": 64, "train.seeds": 24,
     "train.steps": 200000, "control_zeros.runs": 8, "quadratic.zero_seeds": 32, "quadratic.zero_samples": 4000,
     "quadratic.adam_seeds": 64, "quadratic.steps": 1000000, "quadratic_flow.seeds": 32,
-    "quadratic_flow.steps": 1000000, "quadratic_flow.n_samples": 4000, "rates.seeds": 16, "rates.n_samples": 4000,
-    "rates.spread_seeds": 32, "rates.spread_steps": 400000, "gamma_limit.critical_points": 6,
+    "quadratic_flow.steps": 1000000, "quadratic_flow.n_samples": 4000, "rates.seeds": 8, "rates.n_samples": 4000,
+    "rates.spread_seeds": 16, "rates.spread_steps": 400000, "gamma_limit.critical_points": 6,
     "gamma_limit.runs": 128, "gamma_limit.average_steps": 80000, "gamma_limit.n_samples": 32000,
     "capture.directions": 16, "capture.steps": 50000, "width_sweep.seeds": 24, "width_sweep.steps": 200000,
     "flow.sweep_runs": 8}
