@@ -388,31 +388,44 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
         generate.lyapunov_power(results / "current" / "big", results)
 
 
-def test_the_seed_power_block_comes_from_the_run_s_rates_and_checks_them(tmp_path, monkeypatch):
-    """docs/paper-config.md's F7 power table: every F7 row of the run's rates, with 1/2 and 1/4 of
-    its seeds, read only once the table's sha256 equals its provenance's."""
+def test_the_seed_power_block_comes_from_the_run_s_tables_and_checks_them(tmp_path, monkeypatch):
+    """docs/paper-config.md's power tables at fewer seeds: every F7 row of the run's rates and every
+    F2 row of its quadratic zeros and Adam limits, with 1/2 and 1/4 of their seeds, each table read
+    only once its sha256 equals its provenance's."""
     import pytest
 
     from replication.docs import generate
     from replication.store import DamagedInput, sha256
-    from test_claims import shift_table
+    from test_claims import quadratic_tables, shift_table
 
     monkeypatch.setattr(generate, "POWER_REPLICATES", 5)
     results = tmp_path / "results"
-    _finished_view(results, "big", {("claims", "c1", None): {"rates": "r1"}, ("quadratic_rates", "r1", None): {}})
+    upstream = {"rates": "r1", "zeros": "z1", "adam": "a1"}
+    _finished_view(results, "big", {("claims", "c1", None): upstream, ("quadratic_rates", "r1", None): {},
+                                    ("quadratic_zeros", "z1", None): {}, ("quadratic_adam", "a1", None): {}})
     claims = results / "claims" / "c1" / "provenance.json"
-    claims.write_text(json.dumps({**json.loads(claims.read_text()),
-                                  "params": {"claims": {"constant_margin": 0.1, "rate_tolerance": 0.1}}}))
-    table = results / "quadratic_rates" / "r1" / "rates.csv"
-    shift_table().to_csv(table, index=False)
-    provenance = table.parent / "provenance.json"
-    provenance.write_text(json.dumps({**json.loads(provenance.read_text()), "checksums": {"rates.csv": sha256(table)}}))
-    block = generate.rate_power(results / "current" / "big", results)
-    assert "with 1/2 and 1/4 of the run's 8 seeds per zero-shift field" in block
-    assert "| id | verdict | 4 seeds | 2 seeds |" in block
-    assert "| `F7.beta_constant.two_point[0].M=1` | supported | " in block
-    assert "| `F7.spread_rate.skewed` | supported | " in block
+    claims.write_text(json.dumps({**json.loads(claims.read_text()), "params": {"claims": {
+        "constant_margin": 0.1, "rate_tolerance": 0.1, "equivalence_margin": 0.25}}}))
+    zeros, limits = quadratic_tables(0.0)
+    tables = {"quadratic_rates/r1/rates.csv": shift_table(), "quadratic_zeros/z1/zeros.csv": zeros,
+              "quadratic_adam/a1/limits.csv": limits}
+    for path, table in tables.items():
+        table.to_csv(results / path, index=False)
+        provenance = (results / path).parent / "provenance.json"
+        provenance.write_text(json.dumps({**json.loads(provenance.read_text()),
+                                          "checksums": {Path(path).name: sha256(results / path)}}))
+    block = generate.seed_power(results / "current" / "big", results)
+    assert "each F7 verdict of the run [its Clopper-Pearson 95% interval], with 1/2 and 1/4 of the run's 8 seeds" in block
+    assert "each F2 verdict of the run [its Clopper-Pearson 95% interval], with 1/2 and 1/4 of the run's 8 fields per " \
+           "zero of f (and of its 16 Adam runs per law and beta)" in block
+    assert block.count("| id | verdict | 4 seeds | 2 seeds |") == 2
+    for row in ("F7.beta_constant.two_point[0].M=1", "F7.spread_rate.skewed", "F2.limit_is_zero.two_point[0].beta=0.9"):
+        assert f"| `{row}` | supported | " in block
     assert generate.lyapunov_power(results / "current" / "big", results) is None  # a run without a Lyapunov map
-    table.write_text(table.read_text().replace("False", "True", 1))
-    with pytest.raises(DamagedInput, match="rates.csv differs from the file its provenance.json recorded"):
-        generate.rate_power(results / "current" / "big", results)
+    for path in tables:
+        damaged = results / path
+        original = damaged.read_bytes()
+        damaged.write_text(damaged.read_text().replace("False", "True", 1))
+        with pytest.raises(DamagedInput, match=f"{damaged.name} differs from the file its provenance.json recorded"):
+            generate.seed_power(results / "current" / "big", results)
+        damaged.write_bytes(original)

@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from .claims import lyapunov_claims, network_controls, rate_claims, with_error_control
+from .claims import lyapunov_claims, network_controls, quadratic_claims, rate_claims, with_error_control
 from .stats import clopper_pearson
 
 
@@ -48,19 +48,20 @@ def with_fewer_sequences(table: pd.DataFrame, factor: int, rng: np.random.Genera
 
 
 def with_fewer_seeds(table: pd.DataFrame, factor: int, rng: np.random.Generator,
-                     within: tuple[str, ...] = ()) -> pd.DataFrame:
-    """``table`` as a run with 1 / ``factor`` of its seeds could have measured it: in each group of
-    the columns ``within`` (experiments whose seeds are their own), n // factor of its n seeds drawn
-    with replacement, every row of a drawn seed kept together and relabelled as a seed of its own."""
+                     within: tuple[str, ...] = (), unit: str = "seed") -> pd.DataFrame:
+    """``table`` as a run with 1 / ``factor`` of its seeds (the column ``unit``) could have measured
+    it: in each group of the columns ``within`` (experiments whose seeds are their own), n // factor
+    of its n seeds drawn with replacement, every row of a drawn seed kept together and relabelled as
+    a seed of its own."""
     _check_factor(factor)
     groups = table.groupby(list(within), sort=False) if within else [((), table)]
     parts = []
     for _, group in groups:
-        seeds = np.sort(group["seed"].unique())
+        seeds = np.sort(group[unit].unique())
         if len(seeds) < 2 * factor:
             raise ValueError(f"factor={factor} leaves fewer than 2 of the {len(seeds)} seeds of some group of the table")
-        by_seed = {s: rows for s, rows in group.groupby("seed")}
-        parts += [by_seed[s].assign(seed=label) for label, s in enumerate(rng.choice(seeds, len(seeds) // factor))]
+        by_seed = {s: rows for s, rows in group.groupby(unit)}
+        parts += [by_seed[s].assign(**{unit: label}) for label, s in enumerate(rng.choice(seeds, len(seeds) // factor))]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -83,8 +84,10 @@ def seed_repeat_rates(table: pd.DataFrame, claims: Callable[[pd.DataFrame], list
                     int(seeds))
 
 
-def _repeats(table: pd.DataFrame, claims: Callable[[pd.DataFrame], list[dict]], factors: Iterable[int],
-             replicates: int, seed: int, fewer: Callable, unit: str, size: int) -> pd.DataFrame:
+def _repeats(table, claims: Callable, factors: Iterable[int], replicates: int, seed: int, fewer: Callable, unit: str,
+             size: int) -> pd.DataFrame:
+    """The rows of ``repeat_rates``: ``table`` is what ``claims`` judges and ``fewer(table, factor,
+    rng)`` shrinks (a table, or a tuple of them); ``size`` of ``unit`` is the pilot's."""
     pilot = claims(table)
     rng = np.random.default_rng(seed)
     rows = []
@@ -124,3 +127,18 @@ def rate_repeat_rates(rates: pd.DataFrame, kappa_c: float, tolerance: float, fac
     def claims(table):
         return with_error_control(pd.DataFrame(rate_claims(table, kappa_c, tolerance))).to_dict("records")
     return seed_repeat_rates(rates, claims, factors, replicates, seed, within=("kind",))
+
+
+def quadratic_repeat_rates(zeros: pd.DataFrame, limits: pd.DataFrame, kappa: float, factors: Iterable[int],
+                           replicates: int, seed: int) -> pd.DataFrame:
+    """``seed_repeat_rates`` for the F2 rows (``claims.quadratic_claims``, then Holm's adjustment
+    within F2): 1 / factor of the zero-finding fields (``zeros``' seeds) and of the Adam runs
+    (``limits``' runs, numbered on from one beta to the next), each drawn on its own; ``seeds``
+    counts the fields."""
+    def fewer(tables, factor, rng):
+        return (with_fewer_seeds(tables[0], factor, rng),
+                with_fewer_seeds(tables[1], factor, rng, within=("beta",), unit="run"))
+
+    def claims(tables):
+        return with_error_control(pd.DataFrame(quadratic_claims(*tables, kappa))).to_dict("records")
+    return _repeats((zeros, limits), claims, factors, replicates, seed, fewer, "seeds", int(zeros["seed"].nunique()))

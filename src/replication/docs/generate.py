@@ -30,7 +30,7 @@ from adam_ode.vector_field.estimate import CONTROL_SAMPLES
 
 from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
-from ..power import lyapunov_repeat_rates, rate_repeat_rates
+from ..power import lyapunov_repeat_rates, quadratic_repeat_rates, rate_repeat_rates
 from ..stages import StageTable
 from ..store import checked
 from .blocks import fill
@@ -48,7 +48,7 @@ RUN_CORES = 2
 # The Lyapunov map's power at fewer sequences: 1/2, 1/4, 1/8 of them, 100 draws each, seed 0; only
 # where at least CONTROL_SAMPLES sequences are left, the fewest the estimator runs with.
 POWER_FACTORS, POWER_REPLICATES, POWER_SEED = (2, 4, 8), 100, 0
-# The rates' power at fewer seeds: 1/2 and 1/4 of them, as many draws, the same seed.
+# The power of the rates and the quadratic zeros at fewer seeds: 1/2 and 1/4 of them, as many draws, the same seed.
 SEED_POWER_FACTORS = (2, 4)
 SHOWN = ("F1_flow.png", "F2_zeros.png")
 
@@ -269,7 +269,7 @@ def paper_blocks(paper: Path, results: Path, page: Path) -> dict[tuple[str, str]
         claims = pd.read_csv(view / "stability.csv" if record["stability"] else view / "claims.csv")
         blocks[RUN_CLAIMS_START, RUN_CLAIMS_END] = stamped(record, claims_table(claims))
         for markers, power in (((RUN_POWER_START, RUN_POWER_END), lyapunov_power(view, results)),
-                               ((RUN_SEED_POWER_START, RUN_SEED_POWER_END), rate_power(view, results))):
+                               ((RUN_SEED_POWER_START, RUN_SEED_POWER_END), seed_power(view, results))):
             if power is not None:
                 blocks[markers] = stamped(record, power)
     return blocks
@@ -297,22 +297,36 @@ def lyapunov_power(view: Path, results: Path) -> str | None:
     return power_table(rates)
 
 
-def rate_power(view: Path, results: Path) -> str | None:
-    """How often each F7 verdict of a finished run would repeat with 1/2 and 1/4 of the seeds of
-    its zero-shift fields and spread runs (``replication.power.rate_repeat_rates``); None where the
-    run has no rates. The table is the one the view's claims read: of a `make stability` run, the
-    root seed's."""
+def seed_power(view: Path, results: Path) -> str | None:
+    """How often each F7 and F2 verdict of a finished run would repeat with 1/2 and 1/4 of its
+    seeds (``replication.power``): the rates' zero-shift fields and spread runs, and the quadratic
+    zeros' fields and Adam runs; None where the run has neither. The tables are those the view's
+    claims read: of a `make stability` run, the root seed's."""
     claims = _claims_provenance(view)
-    if "rates" not in claims["upstream"]:
-        return None
-    table = pd.read_csv(checked(results / "quadratic_rates" / claims["upstream"]["rates"] / "rates.csv"))
-    margins = claims["params"]["claims"]
-    rates = rate_repeat_rates(table, margins["constant_margin"], margins["rate_tolerance"], SEED_POWER_FACTORS,
-                              POWER_REPLICATES, POWER_SEED)
+    upstream, margins = claims["upstream"], claims["params"]["claims"]
+
+    def read(stage: str, name: str, file: str) -> pd.DataFrame:
+        return pd.read_csv(checked(results / stage / upstream[name] / file))
+
+    tables = []
+    if "rates" in upstream:
+        rates = rate_repeat_rates(read("quadratic_rates", "rates", "rates.csv"), margins["constant_margin"],
+                                  margins["rate_tolerance"], SEED_POWER_FACTORS, POWER_REPLICATES, POWER_SEED)
+        tables.append(_seed_table(rates, "F7", "seeds per zero-shift field (and of its spread runs)"))
+    if "zeros" in upstream and "adam" in upstream:
+        limits = read("quadratic_adam", "adam", "limits.csv")
+        zeros = quadratic_repeat_rates(read("quadratic_zeros", "zeros", "zeros.csv"), limits,
+                                       margins["equivalence_margin"], SEED_POWER_FACTORS, POWER_REPLICATES, POWER_SEED)
+        runs = limits.groupby("beta")["run"].nunique().min()
+        tables.append(_seed_table(zeros, "F2", f"fields per zero of f (and of its {runs} Adam runs per law and beta)"))
+    return "\n\n".join(tables) or None
+
+
+def _seed_table(rates: pd.DataFrame, family: str, what: str) -> str:
     columns = rates.drop_duplicates("factor")
-    lines = [f"Of {POWER_REPLICATES} draws per column (seed {POWER_SEED}), the fraction that repeat each F7 verdict "
-             f"of the run [its Clopper-Pearson 95% interval], with 1/2 and 1/4 of the run's "
-             f"{rates['seeds'].iloc[0] * rates['factor'].iloc[0]} seeds per zero-shift field (and of its spread runs):",
+    lines = [f"Of {POWER_REPLICATES} draws per column (seed {POWER_SEED}), the fraction that repeat each {family} "
+             f"verdict of the run [its Clopper-Pearson 95% interval], with 1/2 and 1/4 of the run's "
+             f"{rates['seeds'].iloc[0] * rates['factor'].iloc[0]} {what}:",
              "", "| id | verdict | " + " | ".join(f"{n} seeds" for n in columns["seeds"]) + " |",
              "|---|---|" + "---|" * len(columns)]
     for id, row in rates.groupby("id", sort=False):
