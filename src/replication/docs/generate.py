@@ -303,7 +303,8 @@ def seed_power(view: Path, results: Path) -> str | None:
     zeros' fields and Adam runs; None where the run has neither. The tables are those the view's
     claims read: of a `make stability` run, the root seed's."""
     claims = _claims_provenance(view)
-    upstream, margins = claims["upstream"], claims["params"]["claims"]
+    upstream = claims["upstream"]
+    margins = claims["params"]["claims"] if {"rates", "zeros"} & upstream.keys() else {}
 
     def read(stage: str, name: str, file: str) -> pd.DataFrame:
         return pd.read_csv(checked(results / stage / upstream[name] / file))
