@@ -341,13 +341,21 @@ def test_a_commit_is_marked_where_the_code_it_names_has_changed(tmp_path):
     assert commit(tmp_path).endswith(UNCOMMITTED)
 
 
+def _record_checksum(table: Path) -> None:
+    """The table's sha256 in its directory's provenance.json, as the stage that wrote it records it."""
+    from replication.store import sha256
+
+    provenance = table.parent / "provenance.json"
+    provenance.write_text(json.dumps({**json.loads(provenance.read_text()), "checksums": {table.name: sha256(table)}}))
+
+
 def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_path, monkeypatch):
     """docs/paper-config.md's power table: every F4 row of the run's Lyapunov maps, read only once
     their sha256 equals their provenance's (a damaged map stops it, naming the file)."""
     import pytest
 
     from replication.docs import generate
-    from replication.store import DamagedInput, sha256
+    from replication.store import DamagedInput
     from test_claims import lyapunov_table
 
     monkeypatch.setattr(generate, "POWER_REPLICATES", 5)
@@ -360,9 +368,7 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
         "claims": {"control_fraction": 0.9}}}))
     table = results / "lyapunov_pl" / "l1" / "lyapunov_pl.csv"
     lyapunov_table(failing_radius=1e-2).to_csv(table, index=False)
-    provenance = table.parent / "provenance.json"
-    provenance.write_text(json.dumps({**json.loads(provenance.read_text()),
-                                      "checksums": {"lyapunov_pl.csv": sha256(table)}}))
+    _record_checksum(table)
     block = generate.lyapunov_power(results / "current" / "big", results)
     assert "| id | verdict | 200 sequences: verdict; estimate | 100 sequences" in block
     for tag in ("over", "conflicting"):
@@ -378,11 +384,11 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
     # At 40 sequences only the half is shown: a quarter would be fewer than the estimator runs with.
     few = lyapunov_table(failing_radius=1e-2).assign(derivative_n=40)
     few.to_csv(table, index=False)
-    provenance.write_text(json.dumps({**json.loads(provenance.read_text()), "checksums": {"lyapunov_pl.csv": sha256(table)}}))
+    _record_checksum(table)
     assert "| id | verdict | 20 sequences: verdict; estimate |\n" in generate.lyapunov_power(results / "current" / "big",
                                                                                             results)
     lyapunov_table(failing_radius=1e-2).to_csv(table, index=False)
-    provenance.write_text(json.dumps({**json.loads(provenance.read_text()), "checksums": {"lyapunov_pl.csv": sha256(table)}}))
+    _record_checksum(table)
     table.write_text(table.read_text().replace("-1.0", "-2.0", 1))
     with pytest.raises(DamagedInput, match="lyapunov_pl.csv differs from the file its provenance.json recorded"):
         generate.lyapunov_power(results / "current" / "big", results)
@@ -395,7 +401,7 @@ def test_the_seed_power_block_comes_from_the_run_s_tables_and_checks_them(tmp_pa
     import pytest
 
     from replication.docs import generate
-    from replication.store import DamagedInput, sha256
+    from replication.store import DamagedInput
     from test_claims import quadratic_tables, shift_table
 
     monkeypatch.setattr(generate, "POWER_REPLICATES", 5)
@@ -411,9 +417,7 @@ def test_the_seed_power_block_comes_from_the_run_s_tables_and_checks_them(tmp_pa
               "quadratic_adam/a1/limits.csv": limits}
     for path, table in tables.items():
         table.to_csv(results / path, index=False)
-        provenance = (results / path).parent / "provenance.json"
-        provenance.write_text(json.dumps({**json.loads(provenance.read_text()),
-                                          "checksums": {Path(path).name: sha256(results / path)}}))
+        _record_checksum(results / path)
     block = generate.seed_power(results / "current" / "big", results)
     assert "each F7 verdict of the run [its Clopper-Pearson 95% interval], with 1/2 and 1/4 of the run's 8 seeds" in block
     assert "each F2 verdict of the run [its Clopper-Pearson 95% interval], with 1/2 and 1/4 of the run's 8 fields per " \

@@ -292,9 +292,13 @@ def lyapunov_power(view: Path, results: Path) -> str | None:
     tables = [pd.read_csv(checked(results / "lyapunov_pl" / key / "lyapunov_pl.csv")) for key in keys]
     fewest = min(int(table["derivative_n"].min()) for table in tables)
     factors = [f for f in POWER_FACTORS if fewest // f >= CONTROL_SAMPLES]
+    if not factors:
+        return None
     rates = lyapunov_repeat_rates(tables, params["networks"], params["claims"]["control_fraction"], factors,
                                   POWER_REPLICATES, POWER_SEED)
-    return power_table(rates)
+    caption = (f"{_draws('F4')}, and the fraction that repeat its estimate (the count of passing minima, r0 or M0), "
+               f"with fewer of the run's {fewest} sequences per estimate:")
+    return power_table(rates, caption, "sequences", estimates=True)
 
 
 def seed_power(view: Path, results: Path) -> str | None:
@@ -304,51 +308,51 @@ def seed_power(view: Path, results: Path) -> str | None:
     claims read: of a `make stability` run, the root seed's."""
     claims = _claims_provenance(view)
     upstream = claims["upstream"]
-    margins = claims["params"]["claims"] if {"rates", "zeros"} & upstream.keys() else {}
 
     def read(stage: str, name: str, file: str) -> pd.DataFrame:
         return pd.read_csv(checked(results / stage / upstream[name] / file))
 
+    def margin(name: str) -> float:
+        return claims["params"]["claims"][name]
+
+    fractions = " and ".join(f"1/{f}" for f in SEED_POWER_FACTORS)
     tables = []
     if "rates" in upstream:
-        rates = rate_repeat_rates(read("quadratic_rates", "rates", "rates.csv"), margins["constant_margin"],
-                                  margins["rate_tolerance"], SEED_POWER_FACTORS, POWER_REPLICATES, POWER_SEED)
-        tables.append(_seed_table(rates, "F7", "seeds per zero-shift field (and of its spread runs)"))
+        rates = rate_repeat_rates(read("quadratic_rates", "rates", "rates.csv"), margin("constant_margin"),
+                                  margin("rate_tolerance"), SEED_POWER_FACTORS, POWER_REPLICATES, POWER_SEED)
+        caption = (f"{_draws('F7')}, with {fractions} of the run's {_pilot_size(rates, 'seeds')} seeds per zero-shift "
+                   f"field (and of its spread runs):")
+        tables.append(power_table(rates, caption, "seeds"))
     if "zeros" in upstream and "adam" in upstream:
         limits = read("quadratic_adam", "adam", "limits.csv")
         zeros = quadratic_repeat_rates(read("quadratic_zeros", "zeros", "zeros.csv"), limits,
-                                       margins["equivalence_margin"], SEED_POWER_FACTORS, POWER_REPLICATES, POWER_SEED)
-        runs = limits.groupby("beta")["run"].nunique().min()
-        tables.append(_seed_table(zeros, "F2", f"fields per zero of f (and of its {runs} Adam runs per law and beta)"))
+                                       margin("equivalence_margin"), SEED_POWER_FACTORS, POWER_REPLICATES, POWER_SEED)
+        caption = (f"{_draws('F2')}, with {fractions} of the run's {_pilot_size(zeros, 'seeds')} fields per zero of f "
+                   f"(and of its {limits.groupby('beta')['run'].nunique().min()} Adam runs per law and beta):")
+        tables.append(power_table(zeros, caption, "seeds"))
     return "\n\n".join(tables) or None
 
 
-def _seed_table(rates: pd.DataFrame, family: str, what: str) -> str:
-    columns = rates.drop_duplicates("factor")
-    lines = [f"Of {POWER_REPLICATES} draws per column (seed {POWER_SEED}), the fraction that repeat each {family} "
-             f"verdict of the run [its Clopper-Pearson 95% interval], with 1/2 and 1/4 of the run's "
-             f"{rates['seeds'].iloc[0] * rates['factor'].iloc[0]} {what}:",
-             "", "| id | verdict | " + " | ".join(f"{n} seeds" for n in columns["seeds"]) + " |",
-             "|---|---|" + "---|" * len(columns)]
-    for id, row in rates.groupby("id", sort=False):
-        cells = [f"{r.repeats:.2f} [{r.repeats_low:.2f}, {r.repeats_high:.2f}]" for r in row.itertuples()]
-        lines.append(f"| `{id}` | {row['verdict'].iloc[0]} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def _draws(family: str) -> str:
+    return (f"Of {POWER_REPLICATES} draws per column (seed {POWER_SEED}), the fraction that repeat each {family} "
+            f"verdict of the run [its Clopper-Pearson 95% interval]")
 
 
-def power_table(rates: pd.DataFrame) -> str:
-    """One row per claim, one column per number of sequences: the fraction of draws that repeat the
-    verdict [its Clopper-Pearson 95% interval], and the fraction that repeat the estimate."""
+def _pilot_size(rates: pd.DataFrame, unit: str) -> int:
+    return int(rates[unit].iloc[0] * rates["factor"].iloc[0])
+
+
+def power_table(rates: pd.DataFrame, caption: str, unit: str, estimates: bool = False) -> str:
+    """``caption``, then one row per claim and one column per size of the smaller run (``unit``,
+    sequences or seeds): the fraction of draws that repeat the verdict [its Clopper-Pearson 95%
+    interval], and with ``estimates`` the fraction that repeat the estimate."""
     columns = rates.drop_duplicates("factor")
-    pilot = rates["sequences"].iloc[0] * rates["factor"].iloc[0]
-    lines = [f"Of {rates['replicates'].iloc[0]} draws per column (seed {POWER_SEED}), the fraction that repeat each "
-             f"F4 verdict of the run [its Clopper-Pearson 95% interval], and the fraction that repeat its estimate "
-             f"(the count of passing minima, r0 or M0), with fewer of the run's {pilot} sequences per estimate:", "",
-             "| id | verdict | " + " | ".join(f"{n} sequences: verdict; estimate" for n in columns["sequences"]) + " |",
+    heading = ": verdict; estimate" if estimates else ""
+    lines = [caption, "", "| id | verdict | " + " | ".join(f"{n} {unit}{heading}" for n in columns[unit]) + " |",
              "|---|---|" + "---|" * len(columns)]
     for id, row in rates.groupby("id", sort=False):
-        cells = [f"{r.repeats:.2f} [{r.repeats_low:.2f}, {r.repeats_high:.2f}]; {r.estimate_repeats:.2f}"
-                 for r in row.itertuples()]
+        cells = [f"{r.repeats:.2f} [{r.repeats_low:.2f}, {r.repeats_high:.2f}]"
+                 + (f"; {r.estimate_repeats:.2f}" if estimates else "") for r in row.itertuples()]
         lines.append(f"| `{id}` | {row['verdict'].iloc[0]} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
