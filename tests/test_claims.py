@@ -638,3 +638,26 @@ def test_the_f3_control_fails_when_the_offset_does_not_come_from_the_noise(witho
              for kind, table in runs.items() for g, at in zip(gammas, table) for k, m in enumerate(at)]
     control = {row["id"]: row for row in limit_claims(pd.DataFrame(rows), "under", 0.25)}["F3.noiseless_limit.under.point=0"]
     assert control["is_control"] and control["verdict"] == expected
+
+
+def test_a_control_verdict_repeats_with_fewer_directions_as_often_as_its_failing_direction_is_drawn():
+    """A third of the control's 36 minima fail at one of their 4 random directions only (at the judged
+    radius and the largest M). With half the directions, each such minimum keeps its failing
+    direction with probability 1 - (3/4)^2 = 7/16, and the control stays contradicted (the upper
+    Clopper-Pearson bound of the passing fraction below 0.9) only where enough of them do."""
+    from scipy import stats
+
+    from replication.power import direction_repeat_rates
+
+    table = lyapunov_table(10.0, minima=36).query("network == 'over'").assign(network="conflicting")
+    fails = (table["radius"] == 1e-4) & (table["batch_size"] == 4) & (table["minimum"] % 3 == 0) & (
+        table["direction"] == 1)
+    table.loc[fails, "derivative"] = 1.0
+    params = {"networks": {"conflicting": {"overparametrized": True, "data": "conflicting"}}, "batch_size": 4,
+              "claims": {"control_fraction": 0.9, "rate_tolerance": 0.1}}
+    rates = direction_repeat_rates([table], params, [2], replicates=200, seed=0).set_index("id")
+    row = rates.loc["F4.lyapunov.conflicting.alpha=0.9,beta=0.9"]
+    assert row["verdict"] == "contradicted" and row["directions"] == 2
+    decided = [k for k in range(13) if stats.binomtest(36 - k, 36).proportion_ci(method="exact").high < 0.9]
+    chance = stats.binom.sf(min(decided) - 1, 12, 7 / 16)
+    assert 0.05 < chance < 0.95 and abs(row["repeats"] - chance) < 4 * np.sqrt(chance * (1 - chance) / 200)

@@ -350,7 +350,8 @@ def _record_checksum(table: Path) -> None:
 
 
 def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_path, monkeypatch):
-    """docs/paper-config.md's power table: every F4 row of the run's Lyapunov maps, read only once
+    """docs/paper-config.md's power tables: every F4 row (and every F5 row, at fewer directions) of the
+    run's Lyapunov maps, read only once
     their sha256 equals their provenance's (a damaged map stops it, naming the file)."""
     import pytest
 
@@ -365,14 +366,17 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
     claims.write_text(json.dumps({**json.loads(claims.read_text()), "params": {
         "networks": {"over": {"overparametrized": True, "data": "clean"},
                      "conflicting": {"overparametrized": True, "data": "conflicting"}},
-        "claims": {"control_fraction": 0.9}}}))
+        "claims": {"control_fraction": 0.9, "rate_tolerance": 0.1}, "batch_size": 4}}))
     table = results / "lyapunov_pl" / "l1" / "lyapunov_pl.csv"
-    lyapunov_table(failing_radius=1e-2).to_csv(table, index=False)
+    lyapunov_table(failing_radius=1e-2, minima=2).to_csv(table, index=False)
     _record_checksum(table)
     block = generate.lyapunov_power(results / "current" / "big", results)
     assert "| id | verdict | 200 sequences: verdict; estimate | 100 sequences" in block
     for tag in ("over", "conflicting"):
-        assert f"| `F4.lyapunov.{tag}.alpha=0.9,beta=0.9` |" in block
+        assert block.count(f"| `F4.lyapunov.{tag}.alpha=0.9,beta=0.9` |") == 2  # fewer sequences, fewer directions
+    # Four random directions per minimum: half of them is the fewest a draw may leave.
+    assert "with 1/2 of the run's 4 random directions around each minimum:" in block
+    assert "| id | verdict | 2 directions: verdict; estimate |\n" in block and "| `F5.noise_bound.over` |" in block
     # A `make stability` run: a second root seed's claims read another map, which fails everywhere on
     # the overparametrized network. The block stays the root seed's, the run whose claims the view shows.
     _finished_view(results, "other", {("claims", "c2", None): {"lyapunov_over": "l2"},
@@ -382,12 +386,12 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
     (results / "current" / "big" / "stability.csv").symlink_to("../../stability/s/claims.csv")
     assert generate.lyapunov_power(results / "current" / "big", results) == block
     # At 40 sequences only the half is shown: a quarter would be fewer than the estimator runs with.
-    few = lyapunov_table(failing_radius=1e-2).assign(derivative_n=40)
+    few = lyapunov_table(failing_radius=1e-2, minima=2).assign(derivative_n=40)
     few.to_csv(table, index=False)
     _record_checksum(table)
     assert "| id | verdict | 20 sequences: verdict; estimate |\n" in generate.lyapunov_power(results / "current" / "big",
                                                                                             results)
-    lyapunov_table(failing_radius=1e-2).to_csv(table, index=False)
+    lyapunov_table(failing_radius=1e-2, minima=2).to_csv(table, index=False)
     _record_checksum(table)
     table.write_text(table.read_text().replace("-1.0", "-2.0", 1))
     with pytest.raises(DamagedInput, match="lyapunov_pl.csv differs from the file its provenance.json recorded"):

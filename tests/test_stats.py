@@ -213,3 +213,21 @@ def test_a_mean_over_seeds_repeats_about_as_often_as_the_t_test_s_power_says():
     power = stats.nct.sf(stats.t.ppf(0.975, 15), 15, 0.45 / (sd / 4))
     assert rates["seeds"] == 16 and rates["verdict"] == SUPPORTED
     assert abs(rates["repeats"] - power) < 0.05
+
+
+def test_fewer_directions_draw_whole_directions_around_each_minimum_and_keep_the_worst_case_rows():
+    """One direction serves every radius and setting around a minimum: a drawn direction brings all
+    of its rows; the worst-case rows are not drawn."""
+    from replication.power import with_fewer_directions
+
+    table = pd.DataFrame([{"network": net, "minimum": m, "search": "random", "direction": u, "radius": r,
+                           "batch_size": b, "value": f"{net}{m}-{u}-{r}-{b}"}
+                          for net in ("a", "b") for m in range(3) for u in range(8) for r in (1, 2) for b in (1, 4)]
+                         + [{"network": "a", "minimum": 0, "search": "worst", "direction": 5, "radius": 1,
+                             "batch_size": 4, "value": "worst"}])
+    drawn = with_fewer_directions(table, 4, np.random.default_rng(0))
+    random = drawn[drawn["search"] == "random"]
+    assert random.groupby(["network", "minimum"])["direction"].nunique().eq(2).all()
+    for _, rows in random.groupby(["network", "minimum", "direction"]):
+        assert len(rows) == 4 and rows["value"].str.rsplit("-", n=2).str[0].nunique() == 1
+    assert drawn[drawn["search"] == "worst"].to_dict("records") == table[table["search"] == "worst"].to_dict("records")

@@ -18,12 +18,14 @@ The fraction of draws whose verdict equals the pilot's is the chance that the sm
 from __future__ import annotations
 
 from functools import partial
+from types import SimpleNamespace
 from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from .claims import lyapunov_claims, network_controls, quadratic_claims, rate_claims, with_error_control
+from .claims import (CHECKS, ClaimInputs, lyapunov_claims, network_controls, quadratic_claims, rate_claims,
+                     with_error_control)
 from .stats import clopper_pearson
 
 
@@ -54,15 +56,28 @@ def with_fewer_seeds(table: pd.DataFrame, factor: int, rng: np.random.Generator,
     of its n seeds drawn with replacement, every row of a drawn seed kept together and relabelled as
     a seed of its own."""
     _check_factor(factor)
-    groups = table.groupby(list(within), sort=False) if within else [((), table)]
-    parts = []
-    for _, group in groups:
-        seeds = np.sort(group[unit].unique())
+    groups = table.groupby(list(within), sort=False).indices.values() if within else [np.arange(len(table))]
+    rows, labels = [], []
+    for group in groups:
+        by_seed = pd.Series(group).groupby(table[unit].to_numpy()[group]).indices
+        seeds = np.sort(list(by_seed))
         if len(seeds) < 2 * factor:
-            raise ValueError(f"factor={factor} leaves fewer than 2 of the {len(seeds)} seeds of some group of the table")
-        by_seed = {s: rows for s, rows in group.groupby(unit)}
-        parts += [by_seed[s].assign(**{unit: label}) for label, s in enumerate(rng.choice(seeds, len(seeds) // factor))]
-    return pd.concat(parts, ignore_index=True)
+            raise ValueError(f"factor={factor} leaves fewer than 2 of the {len(seeds)} seeds of some group of "
+                             f"the table")
+        for label, s in enumerate(rng.choice(seeds, len(seeds) // factor)):
+            rows.append(group[by_seed[s]])
+            labels.append(np.full(len(by_seed[s]), label))
+    return table.iloc[np.concatenate(rows)].assign(**{unit: np.concatenate(labels)}).reset_index(drop=True)
+
+
+def with_fewer_directions(table: pd.DataFrame, factor: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A Lyapunov map as a run with 1 / ``factor`` of its random directions could have measured it:
+    around each minimum, n // factor of its n directions drawn with replacement, every radius and
+    setting of a drawn direction kept together (one direction serves every radius). The worst-case
+    rows stay as they are: a smaller run would start its searches from fewer directions."""
+    random = table["search"] == "random"
+    drawn = with_fewer_seeds(table[random], factor, rng, within=("network", "minimum"), unit="direction")
+    return pd.concat([drawn, table[~random]], ignore_index=True)
 
 
 def repeat_rates(table: pd.DataFrame, claims: Callable[[pd.DataFrame], list[dict]], factors: Iterable[int],
@@ -117,6 +132,28 @@ def lyapunov_repeat_rates(tables: list[pd.DataFrame], networks: dict, fraction: 
     controls = network_controls(networks)
     return repeat_rates(table[table["network"].isin(sampled)], lambda t: lyapunov_claims(t, controls, fraction),
                         factors, replicates, seed)
+
+
+MAPS = "lyapunov_*/lyapunov_pl.csv"
+
+
+def map_claims(table: pd.DataFrame, params: dict) -> list[dict]:
+    """The rows of every claim check that reads the Lyapunov maps and nothing else (F4, F5), from the
+    joined maps ``table`` and the claims stage's ``params``, with Holm's adjustment within each family
+    (those families' rows all come from these checks)."""
+    inputs = ClaimInputs(SimpleNamespace(params=params), tables={MAPS: table})
+    rows = [row for check in CHECKS if check.reads == (MAPS,) for row in check.rows_of(inputs)]
+    return with_error_control(pd.DataFrame(rows)).to_dict("records")
+
+
+def direction_repeat_rates(tables: list[pd.DataFrame], params: dict, factors: Iterable[int], replicates: int,
+                           seed: int) -> pd.DataFrame:
+    """``repeat_rates`` of the rows of ``map_claims`` with 1 / factor of the random directions around
+    each minimum (``with_fewer_directions``); ``directions`` is the pilot's number."""
+    table = pd.concat(tables, ignore_index=True)
+    directions = table[table["search"] == "random"].groupby(["network", "minimum"])["direction"].nunique().min()
+    return _repeats(table, partial(map_claims, params=params), factors, replicates, seed, with_fewer_directions,
+                    "directions", int(directions))
 
 
 def rate_repeat_rates(rates: pd.DataFrame, kappa_c: float, tolerance: float, factors: Iterable[int], replicates: int,

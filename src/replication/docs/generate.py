@@ -30,7 +30,7 @@ from adam_ode.vector_field.estimate import CONTROL_SAMPLES
 
 from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
-from ..power import lyapunov_repeat_rates, quadratic_repeat_rates, rate_repeat_rates
+from ..power import direction_repeat_rates, lyapunov_repeat_rates, quadratic_repeat_rates, rate_repeat_rates
 from ..stages import StageTable
 from ..store import checked
 from .blocks import fill
@@ -48,7 +48,8 @@ RUN_CORES = 2
 # The Lyapunov map's power at fewer sequences: 1/2, 1/4, 1/8 of them, 100 draws each, seed 0; only
 # where at least CONTROL_SAMPLES sequences are left, the fewest the estimator runs with.
 POWER_FACTORS, POWER_REPLICATES, POWER_SEED = (2, 4, 8), 100, 0
-# The power of the rates and the quadratic zeros at fewer seeds: 1/2 and 1/4 of them, as many draws, the same seed.
+# The power at fewer seeds (the rates, the quadratic zeros) and at fewer directions (the Lyapunov map), whole
+# units drawn again: 1/2 and 1/4 of them, as many draws, the same seed.
 SEED_POWER_FACTORS = (2, 4)
 SHOWN = ("F1_flow.png", "F2_zeros.png")
 
@@ -281,8 +282,9 @@ def _claims_provenance(view: Path) -> dict:
 
 def lyapunov_power(view: Path, results: Path) -> str | None:
     """How often each F4 verdict and estimate of a finished run would repeat with 1/2, 1/4 and 1/8
-    of the Lyapunov map's sequences, as far as CONTROL_SAMPLES allow (``replication.power``); None
-    where the run has no Lyapunov map. The maps are those the view's claims read: of a
+    of the Lyapunov map's sequences, as far as CONTROL_SAMPLES allow, and each F4 and F5 verdict with
+    1/2 and 1/4 of its random directions, as far as two per minimum allow (``replication.power``);
+    None where the run has no Lyapunov map. The maps are those the view's claims read: of a
     `make stability` run, the root seed's."""
     claims = _claims_provenance(view)
     keys = [key for name, key in sorted(claims["upstream"].items()) if name.startswith("lyapunov_")]
@@ -290,15 +292,25 @@ def lyapunov_power(view: Path, results: Path) -> str | None:
         return None
     params = claims["params"]
     tables = [pd.read_csv(checked(results / "lyapunov_pl" / key / "lyapunov_pl.csv")) for key in keys]
+    blocks = []
     fewest = min(int(table["derivative_n"].min()) for table in tables)
     factors = [f for f in POWER_FACTORS if fewest // f >= CONTROL_SAMPLES]
-    if not factors:
-        return None
-    rates = lyapunov_repeat_rates(tables, params["networks"], params["claims"]["control_fraction"], factors,
-                                  POWER_REPLICATES, POWER_SEED)
-    caption = (f"{_draws('F4')}, and the fraction that repeat its estimate (the count of passing minima, r0 or M0), "
-               f"with fewer of the run's {fewest} sequences per estimate:")
-    return power_table(rates, caption, "sequences", estimates=True)
+    if factors:
+        rates = lyapunov_repeat_rates(tables, params["networks"], params["claims"]["control_fraction"], factors,
+                                      POWER_REPLICATES, POWER_SEED)
+        caption = (f"{_draws('F4')}, and the fraction that repeat its estimate (the count of passing minima, r0 or "
+                   f"M0), with fewer of the run's {fewest} sequences per estimate:")
+        blocks.append(power_table(rates, caption, "sequences", estimates=True))
+    random = pd.concat(tables).query("search == 'random'")
+    directions = int(random.groupby(["network", "minimum"])["direction"].nunique().min())
+    factors = [f for f in SEED_POWER_FACTORS if directions // f >= 2]
+    if factors:
+        rates = direction_repeat_rates(tables, params, factors, POWER_REPLICATES, POWER_SEED)
+        caption = (f"{_draws('F4 and F5')}, and the fraction that repeat its estimate (F5's, a ratio, never repeats "
+                   f"to the digit), with {' and '.join(f'1/{f}' for f in factors)} of the run's {directions} random "
+                   f"directions around each minimum:")
+        blocks.append(power_table(rates, caption, "directions", estimates=True))
+    return "\n\n".join(blocks) or None
 
 
 def seed_power(view: Path, results: Path) -> str | None:
