@@ -103,12 +103,12 @@ def test_training_change_reruns_training_and_downstream_not_data(repo):
 
 
 def test_the_paper_config_plans_its_long_stages_in_shards(repo):
-    """24 polished points per network in blocks of 4: 6 lyapunov_shard jobs per network, each
+    """24 polished points per network in blocks of 8: 3 lyapunov_shard jobs per network, each
     gathered by one lyapunov_pl job; the first 6 of 24 training runs per clean network
     (flow.training_runs) in one block of 6: one flow_shard job per network, gathered by one flow
     job; one capture job per network."""
     jobs = planned_jobs(repo, config=["--configfile", "config/paper.yaml"])
-    assert jobs["lyapunov_shard"] == 3 * 6 and jobs["lyapunov_pl"] == 3
+    assert jobs["lyapunov_shard"] == 3 * 3 and jobs["lyapunov_pl"] == 3
     assert jobs["flow_shard"] == 2 * 1 and jobs["flow"] == 2 and jobs["capture"] == 3
 
 
