@@ -376,7 +376,7 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
         assert block.count(f"| `F4.lyapunov.{tag}.alpha=0.9,beta=0.9` |") == 2  # fewer sequences, fewer directions
     # Four random directions per minimum: half of them is the fewest a draw may leave.
     assert "with 1/2 of the run's 4 random directions around each minimum:" in block
-    assert "| id | verdict | 2 directions: verdict; estimate |\n" in block and "| `F5.noise_bound.over` |" in block
+    assert "| id | 2 directions |\n" in block and "| `F5.noise_bound.over` | 1.00 |" in block
     # A `make stability` run: a second root seed's claims read another map, which fails everywhere on
     # the overparametrized network. The block stays the root seed's, the run whose claims the view shows.
     _finished_view(results, "other", {("claims", "c2", None): {"lyapunov_over": "l2"},
@@ -385,6 +385,20 @@ def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_
     lyapunov_table(failing_radius=1e-4).to_csv(other, index=False)
     (results / "current" / "big" / "stability.csv").symlink_to("../../stability/s/claims.csv")
     assert generate.lyapunov_power(results / "current" / "big", results) == block
+    # Once that run has finished, the table at fewer directions has a figure per root seed; the one at
+    # fewer sequences stays the root seed's.
+    stability = results / "stability" / "s"
+    (stability / "claims.csv").write_text("id\n")
+    run = json.loads((stability / "provenance.json").read_text())
+    (stability / "provenance.json").write_text(json.dumps({**run, "params": {"root_seeds": [7, 8]}}))
+    second = results / "claims" / "c2" / "provenance.json"
+    second.write_text(json.dumps({**json.loads(second.read_text()), "params": json.loads(claims.read_text())["params"]}))
+    _record_checksum(other)
+    seeds = generate.lyapunov_power(results / "current" / "big", results)
+    sequences = block[:block.index("Of 5 draws per cell")]
+    assert seeds.startswith(sequences) and "of the run at root seeds 7 / 8, one figure per root seed" in seeds
+    assert "| `F4.lyapunov.over.alpha=0.9,beta=0.9` | 1.00 / 1.00 |" in seeds
+    (results / "current" / "big" / "stability.csv").unlink()
     # At 40 sequences only the half is shown: a quarter would be fewer than the estimator runs with.
     few = lyapunov_table(failing_radius=1e-2, minima=2).assign(derivative_n=40)
     few.to_csv(table, index=False)

@@ -32,6 +32,7 @@ from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
 from ..power import direction_repeat_rates, lyapunov_repeat_rates, quadratic_repeat_rates, rate_repeat_rates
 from ..stages import StageTable
+from ..stats import clopper_pearson
 from ..store import checked
 from .blocks import fill
 from .stamps import ROOT, committed, config_of, records_in, run_record, run_stages, stamped
@@ -280,18 +281,35 @@ def _claims_provenance(view: Path) -> dict:
     return json.loads(((view / "claims.csv").resolve().parent / "provenance.json").read_text())
 
 
+def _seed_claims_provenances(view: Path) -> dict:
+    """Root seed -> the provenance of its claims, for every root seed of a `make stability` run; the
+    view's claims alone (as root seed None) for a single run."""
+    stability = view / "stability.csv"
+    if not stability.is_file():
+        return {None: _claims_provenance(view)}
+    run = json.loads((stability.resolve().parent / "provenance.json").read_text())
+    claims = stability.resolve().parents[2] / "claims"
+    return {seed: json.loads((claims / run["upstream"][f"claims_{i}"] / "provenance.json").read_text())
+            for i, seed in enumerate(run["params"]["root_seeds"])}
+
+
+def _maps(claims: dict, results: Path) -> list[pd.DataFrame]:
+    """The Lyapunov maps a claims table read, each checked against its provenance."""
+    keys = [key for name, key in sorted(claims["upstream"].items()) if name.startswith("lyapunov_")]
+    return [pd.read_csv(checked(results / "lyapunov_pl" / key / "lyapunov_pl.csv")) for key in keys]
+
+
 def lyapunov_power(view: Path, results: Path) -> str | None:
     """How often each F4 verdict and estimate of a finished run would repeat with 1/2, 1/4 and 1/8
-    of the Lyapunov map's sequences, as far as CONTROL_SAMPLES allow, and each F4 and F5 verdict with
-    1/2 and 1/4 of its random directions, as far as two per minimum allow (``replication.power``);
-    None where the run has no Lyapunov map. The maps are those the view's claims read: of a
-    `make stability` run, the root seed's."""
+    of the Lyapunov map's sequences, as far as CONTROL_SAMPLES allow (the root seed's maps, those
+    the view's claims read), and each F4 and F5 verdict with 1/2 and 1/4 of its random directions,
+    as far as two per minimum allow, at every root seed of a `make stability` run
+    (``replication.power``); None where the run has no Lyapunov map."""
     claims = _claims_provenance(view)
-    keys = [key for name, key in sorted(claims["upstream"].items()) if name.startswith("lyapunov_")]
-    if not keys:
+    tables = _maps(claims, results)
+    if not tables:
         return None
     params = claims["params"]
-    tables = [pd.read_csv(checked(results / "lyapunov_pl" / key / "lyapunov_pl.csv")) for key in keys]
     blocks = []
     fewest = min(int(table["derivative_n"].min()) for table in tables)
     factors = [f for f in POWER_FACTORS if fewest // f >= CONTROL_SAMPLES]
@@ -305,12 +323,33 @@ def lyapunov_power(view: Path, results: Path) -> str | None:
     directions = int(random.groupby(["network", "minimum"])["direction"].nunique().min())
     factors = [f for f in SEED_POWER_FACTORS if directions // f >= 2]
     if factors:
-        rates = direction_repeat_rates(tables, params, factors, POWER_REPLICATES, POWER_SEED)
-        caption = (f"{_draws('F4 and F5')}, and the fraction that repeat its estimate (F5's, a ratio, never repeats "
-                   f"to the digit), with {' and '.join(f'1/{f}' for f in factors)} of the run's {directions} random "
-                   f"directions around each minimum:")
-        blocks.append(power_table(rates, caption, "directions", estimates=True))
+        blocks.append(direction_power(view, results, factors, directions))
     return "\n\n".join(blocks) or None
+
+
+def direction_power(view: Path, results: Path, factors: list[int], directions: int) -> str:
+    """The F4 and F5 verdicts' repeat rates with 1/factor of the run's ``directions`` random
+    directions, one figure per root seed in each cell: a verdict that repeats at one root seed may
+    not at another, and the smallest decides."""
+    seeds = _seed_claims_provenances(view)
+    rates = {seed: direction_repeat_rates(_maps(claims, results), claims["params"], factors, POWER_REPLICATES,
+                                          POWER_SEED).set_index(["id", "factor"])["repeats"]
+             for seed, claims in seeds.items()}
+    first = next(iter(rates.values()))
+    order = " / ".join(map(str, seeds))
+    at = "" if None in seeds else f" at root seeds {order}, one figure per root seed in that order"
+    every = clopper_pearson(POWER_REPLICATES, POWER_REPLICATES)[0]
+    lines = [f"Of {POWER_REPLICATES} draws per cell (seed {POWER_SEED}), the fraction that repeat the F4 or F5 verdict "
+             f"of the run{at} (all {POWER_REPLICATES}: the Clopper-Pearson 95% interval [{every:.2f}, 1]), with "
+             f"{' and '.join(f'1/{f}' for f in factors)} of the run's {directions} random directions around each "
+             f"minimum:", "",
+             "| id | " + " | ".join(f"{directions // f} directions" for f in factors) + " |",
+             "|---|" + "---|" * len(factors)]
+    for id in first.index.get_level_values("id").unique():
+        cells = [" / ".join(f"{seed_rates.get((id, f), float('nan')):.2f}" for seed_rates in rates.values())
+                 for f in factors]
+        lines.append(f"| `{id}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def seed_power(view: Path, results: Path) -> str | None:
