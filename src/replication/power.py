@@ -12,6 +12,8 @@ Fewer seeds (``with_fewer_seeds``), the m-out-of-n bootstrap: the pilot's seeds 
 law of a seed, and a run with 1 / f of them draws n / f of its seeds with replacement, every row of
 a drawn seed kept together. What it leaves out: the verdicts of so few draws from n seeds vary a
 little less than those of n / f fresh seeds would, since the pilot's seeds are all there is.
+Fewer random directions of a Lyapunov map (``with_fewer_directions``) is the same bootstrap, with
+the directions around each minimum as its seeds.
 
 The fraction of draws whose verdict equals the pilot's is the chance that the smaller run repeats it."""
 
