@@ -148,14 +148,19 @@ def map_claims(table: pd.DataFrame, params: dict) -> list[dict]:
     return with_error_control(pd.DataFrame(rows)).to_dict("records")
 
 
+def directions_per_minimum(table: pd.DataFrame) -> int:
+    """The fewest random directions of a Lyapunov map around any of its minima."""
+    random = table[table["search"] == "random"]
+    return int(random.groupby(["network", "minimum"])["direction"].nunique().min())
+
+
 def direction_repeat_rates(tables: list[pd.DataFrame], params: dict, factors: Iterable[int], replicates: int,
                            seed: int) -> pd.DataFrame:
     """``repeat_rates`` of the rows of ``map_claims`` with 1 / factor of the random directions around
     each minimum (``with_fewer_directions``); ``directions`` is the pilot's number."""
     table = pd.concat(tables, ignore_index=True)
-    directions = table[table["search"] == "random"].groupby(["network", "minimum"])["direction"].nunique().min()
     return _repeats(table, partial(map_claims, params=params), factors, replicates, seed, with_fewer_directions,
-                    "directions", int(directions))
+                    "directions", directions_per_minimum(table))
 
 
 def rate_repeat_rates(rates: pd.DataFrame, kappa_c: float, tolerance: float, factors: Iterable[int], replicates: int,

@@ -30,7 +30,8 @@ from adam_ode.vector_field.estimate import CONTROL_SAMPLES
 
 from ..dashboard import control_outcome, summary
 from ..paper import FIGURES
-from ..power import direction_repeat_rates, lyapunov_repeat_rates, quadratic_repeat_rates, rate_repeat_rates
+from ..power import (direction_repeat_rates, directions_per_minimum, lyapunov_repeat_rates, quadratic_repeat_rates,
+                     rate_repeat_rates)
 from ..stages import StageTable
 from ..stats import clopper_pearson
 from ..store import checked
@@ -319,8 +320,7 @@ def lyapunov_power(view: Path, results: Path) -> str | None:
         caption = (f"{_draws('F4')}, and the fraction that repeat its estimate (the count of passing minima, r0 or "
                    f"M0), with fewer of the run's {fewest} sequences per estimate:")
         blocks.append(power_table(rates, caption, "sequences", estimates=True))
-    random = pd.concat(tables).query("search == 'random'")
-    directions = int(random.groupby(["network", "minimum"])["direction"].nunique().min())
+    directions = directions_per_minimum(pd.concat(tables))
     factors = [f for f in SEED_POWER_FACTORS if directions // f >= 2]
     if factors:
         blocks.append(direction_power(view, results, factors, directions))
