@@ -351,8 +351,8 @@ def _record_checksum(table: Path) -> None:
 
 def test_the_power_block_comes_from_the_run_s_lyapunov_maps_and_checks_them(tmp_path, monkeypatch):
     """docs/paper-config.md's power tables: every F4 row (and every F5 row, at fewer directions) of the
-    run's Lyapunov maps, read only once
-    their sha256 equals their provenance's (a damaged map stops it, naming the file)."""
+    run's Lyapunov maps, read only once their sha256 equals their provenance's (a damaged map stops
+    it, naming the file)."""
     import pytest
 
     from replication.docs import generate
