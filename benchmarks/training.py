@@ -13,7 +13,7 @@ results/benchmarks/training.csv.
 
 And quadratic_adam's runs as config/paper.yaml plans them (five noise laws of the 1-D stochastic
 quadratic, each with four betas x 64 seeds): one ``run_adam`` call per law, each batched over its
-betas and seeds, against one call for all laws (``joined_oracle``, every law drawing its own
+betas and seeds, against one call for all laws (``joined_stochastic_gradient``, every law drawing its own
 stream); the time per step of all laws, and the iterates identical (asserted); writes
 results/benchmarks/training_laws.csv.
 """
@@ -25,9 +25,9 @@ import pandas as pd
 import torch
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-from adam_ode.adam import AdamHyper, joined_oracle, run_adam
+from adam_ode.adam import AdamHyper, run_adam
 from adam_ode.erm import MLP, ERMProblem, make_dataset
-from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+from adam_ode.quadratic import NoiseLaw, StochasticQuadratic, joined_stochastic_gradient
 from adam_ode.schedule import constant_schedule
 from common import median_time, write_table
 from replication.docs.stamps import ROOT, config_of
@@ -131,7 +131,8 @@ def laws_side_by_side(steps: int, repeats: int) -> pd.DataFrame:
 
     def joined():
         return run_adam(torch.cat([start(law) for law in laws]),
-                        joined_oracle([oracle(i, law) for i, law in enumerate(laws)], [len(betas)] * len(laws)),
+                        joined_stochastic_gradient([(StochasticQuadratic(law, 1), np.random.default_rng(i))
+                                                    for i, law in enumerate(laws)], [len(betas)] * len(laws)),
                         schedule, adam_hyper(p, beta=np.tile(betas, len(laws))), steps, record_steps=[steps]).thetas[-1]
 
     identical = torch.equal(per_law(), joined())

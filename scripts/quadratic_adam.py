@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adam_ode.adam import joined_oracle, run_adam
-from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+from adam_ode.adam import run_adam
+from adam_ode.quadratic import NoiseLaw, StochasticQuadratic, joined_stochastic_gradient
 from replication.hyperparameters import adam_hyper, stage_schedule
 from replication.store import Stage, run_stage, save_table, seed_for
 
@@ -16,10 +16,10 @@ def main(stage: Stage) -> None:
     p = stage.params
     laws = [NoiseLaw(**spec) for spec in p["laws"]]
     betas = np.repeat(p["betas"], p["adam_seeds"])
-    oracles = [StochasticQuadratic(law, 1).stochastic_gradient(np.random.default_rng(
-        seed_for(p["seed"], "quadratic_adam", index))) for index, law in enumerate(laws)]
+    problems = [(StochasticQuadratic(law, 1), np.random.default_rng(seed_for(p["seed"], "quadratic_adam", index)))
+                for index, law in enumerate(laws)]
     theta_0 = torch.cat([torch.full((len(betas), 1), law.mean - 2 * law.scale, dtype=torch.float64) for law in laws])
-    path = run_adam(theta_0, joined_oracle(oracles, [len(betas)] * len(laws)), stage_schedule(p),
+    path = run_adam(theta_0, joined_stochastic_gradient(problems, [len(betas)] * len(laws)), stage_schedule(p),
                     adam_hyper(p, beta=np.tile(betas, len(laws))), p["steps"], record_steps=[p["steps"]],
                     average_from=int((1 - p["final_window"]) * p["steps"]))
     limits, diverged = path.average[:, 0].numpy().reshape(len(laws), -1), (path.diverged_at >= 0).reshape(len(laws), -1)

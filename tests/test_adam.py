@@ -3,10 +3,11 @@ import pytest
 import torch
 
 
-from adam_ode.adam import AdamHyper, joined_oracle, run_adam, stationary_means
+from adam_ode.adam import DRAWN_AHEAD, AdamHyper, run_adam, stationary_means
+from adam_ode.erm import MLP, ERMProblem, make_dataset
 from adam_ode.schedule import (CHUNK, PolynomialSchedule, constant_schedule, geometric_grid, polynomial_schedule,
                                training_times, window_end)
-from adam_ode.quadratic import NoiseLaw, StochasticQuadratic
+from adam_ode.quadratic import NoiseLaw, StochasticQuadratic, joined_stochastic_gradient
 from adam_ode.vector_field.quadratic import QuadraticCommonRandomNumbers
 from replication.stats import extrapolate_to_zero, mean_of
 
@@ -63,12 +64,39 @@ def test_joined_problems_advance_in_one_batch_with_the_numbers_of_separate_runs(
     apart = [run_adam(start(law), oracle(i, law), schedule, AdamHyper(0.9, betas, 1e-8), steps, **options)
              for i, law in enumerate(laws)]
     together = run_adam(torch.cat([start(law) for law in laws]),
-                        joined_oracle([oracle(i, law) for i, law in enumerate(laws)], [len(betas)] * len(laws)),
+                        joined_stochastic_gradient([(StochasticQuadratic(law, 1), np.random.default_rng(i))
+                                                    for i, law in enumerate(laws)], [len(betas)] * len(laws)),
                         polynomial_schedule(np.tile(schedule.gamma_0, len(laws)), n_0=100, rho=0.5),
                         AdamHyper(0.9, np.tile(betas, len(laws)), 1e-8), steps, **options)
     assert torch.equal(together.thetas, torch.cat([path.thetas for path in apart], dim=1))
     assert torch.equal(together.average, torch.cat([path.average for path in apart]))
     assert not torch.equal(apart[0].average, apart[1].average)  # two problems, not one twice
+
+
+def _oracles_drawing_ahead_and_step_by_step(kind):
+    """(the problem's oracle, its step-by-step reference) on generators with one seed."""
+    if kind == "quadratic":
+        problem = StochasticQuadratic(NoiseLaw("two_point", mean=1.0, scale=3.0, shape=0.1), 2, batch_size=4)
+        rng = np.random.default_rng(7)
+        return (problem.stochastic_gradient(np.random.default_rng(7)),
+                lambda theta, n: theta - torch.from_numpy(problem.noise(rng, tuple(theta.shape))))
+    x, y = make_dataset(6, 1, seed=3, target="sine")
+    problem, generator = ERMProblem(MLP((1, 8, 1), "tanh"), x, y), torch.Generator().manual_seed(7)
+    return (problem.stochastic_gradient(3, torch.Generator().manual_seed(7)),
+            lambda theta, n: problem.minibatch_gradient(theta, problem.minibatch_indices(theta.shape[0], 3, generator)))
+
+
+@pytest.mark.parametrize("kind", ["quadratic", "erm"])
+def test_oracles_drawing_ahead_give_the_numbers_of_step_by_step_draws(kind):
+    """The oracles draw DRAWN_AHEAD steps of noise at once: across the seams of three blocks, every
+    gradient is the one of a fresh draw per step, bit for bit; a change of batch shape is refused."""
+    ahead, step_by_step = _oracles_drawing_ahead_and_step_by_step(kind)
+    theta = torch.linspace(-1.0, 1.0, 5 * (2 if kind == "quadratic" else 25), dtype=torch.float64).reshape(5, -1)
+    for n in range(1, 3 * DRAWN_AHEAD + 2):
+        assert torch.equal(ahead(theta, n), step_by_step(theta, n)), f"step {n}"
+        theta = theta + 0.01
+    with pytest.raises(ValueError, match="draws ahead for parameters of shape"):
+        ahead(theta[:4], 0)
 
 
 def test_schedule_and_training_times():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -61,16 +61,37 @@ class AdamPath:
 
 GradientOracle = Callable[[torch.Tensor, int], torch.Tensor]
 
+# Steps whose random draws an oracle takes in one call (``DrawnAhead``).
+DRAWN_AHEAD = 64
 
-def joined_oracle(oracles: list[GradientOracle], runs: list[int]) -> GradientOracle:
-    """One oracle for the runs of several problems side by side (``runs[i]`` consecutive runs of
-    problem i), each problem drawing its own noise as it would alone: ``run_adam`` then advances
-    them all in one batch, with the numbers of separate calls (its update acts run by run)."""
 
-    def oracle(theta: torch.Tensor, n: int) -> torch.Tensor:
-        return torch.cat([problem(block, n) for problem, block in zip(oracles, theta.split(runs))])
+class DrawnAhead:
+    """An oracle's random draws, one step at a time, taken ``block`` steps at once.
 
-    return oracle
+    ``draw(steps, shape)`` returns tensors whose leading axis counts ``steps`` steps of draws for
+    a batch of parameters shaped ``shape``. numpy's and torch's CPU generators fill an array in
+    order, so the draws are the numbers that step-by-step calls would give, for a per-call cost
+    paid once per block. The generator then runs up to ``block - 1`` steps ahead: it must serve
+    nothing else, and the batch shape must not change.
+    """
+
+    def __init__(self, draw: Callable[[int, torch.Size], tuple[torch.Tensor, ...]], block: int = DRAWN_AHEAD):
+        self._draw, self._block = draw, block
+        self._shape: torch.Size | None = None
+        self._ahead: Iterator[tuple[torch.Tensor, ...]] = iter(())
+
+    def __call__(self, shape: torch.Size) -> tuple[torch.Tensor, ...]:
+        """The next step's draws for a batch of parameters shaped ``shape``."""
+        if self._shape is None:
+            self._shape = shape
+        elif shape != self._shape:
+            raise ValueError(f"this oracle draws ahead for parameters of shape {tuple(self._shape)}, got "
+                             f"{tuple(shape)}: make one oracle per batch shape")
+        step = next(self._ahead, None)
+        if step is None:
+            self._ahead = zip(*(draws.unbind() for draws in self._draw(self._block, shape)))
+            step = next(self._ahead)
+        return step
 
 
 def run_adam(
@@ -146,22 +167,21 @@ def run_adam(
             # table lookup per step instead of five tensor operations.
             ns = np.arange(n, min(n + CHUNK, n_steps + 1))[:, None]
             step_size = step_sizes(distinct_schedule, len(distinct), n, n + len(ns)) / (1 - distinct[:, 0]**ns)
-            steps_ahead = zip(*(torch.from_numpy(np.ascontiguousarray(x[:, run_of], dtype=np.float64)).to(theta.dtype)
-                                [..., None].unbind()
+            steps_ahead = zip(*(torch.from_numpy(x.take(run_of, axis=1)).to(theta.dtype)[..., None].unbind()
                                 for x in (step_size, np.sqrt(1 - distinct[:, 1]**ns))))
         g = stochastic_gradient(theta, n)
+        if g.requires_grad:  # an oracle built on autograd: the update takes its values, not its graph
+            g = g.detach()
         step, correction = next(steps_ahead)
-        with torch.no_grad():
-            # The operations of torch.optim.Adam, in its order, with per-run coefficients.
-            m.lerp_(g, one_minus_alpha)
-            v.mul_(beta_t).addcmul_(g * one_minus_beta, g)
-            denom = (v.sqrt() / correction).add_(eps)
-            theta.addcdiv_(step * m, denom, value=-1.0)
-            # Non-finite entries propagate into the sum: one cheap test per step, per run only
-            # when it fails.
-            if not math.isfinite(theta.sum()):
-                bad = ~torch.isfinite(theta.sum(dim=1)).numpy() & (diverged_at < 0)
-                diverged_at[bad] = n
+        # The operations of torch.optim.Adam, in its order, with per-run coefficients.
+        m.lerp_(g, one_minus_alpha)
+        v.mul_(beta_t).addcmul_(g * one_minus_beta, g)
+        denom = (v.sqrt() / correction).add_(eps)
+        theta.addcdiv_(step * m, denom, value=-1.0)
+        # Non-finite entries propagate into the sum: one cheap test per step, per run only when it fails.
+        if not math.isfinite(theta.sum()):
+            bad = ~torch.isfinite(theta.sum(dim=1)).numpy() & (diverged_at < 0)
+            diverged_at[bad] = n
         if total is not None and n >= average_from:
             total += theta
         if slot < len(steps) and steps[slot] == n:

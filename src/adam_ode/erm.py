@@ -17,6 +17,8 @@ from functools import cached_property
 
 import torch
 
+from .adam import DrawnAhead
+
 # sigma and sigma'(z), the latter from the pre-activation z and the activation a = sigma(z).
 ACTIVATIONS = {
     "tanh": (torch.tanh, lambda z, a: 1 - a * a),
@@ -81,20 +83,20 @@ class MLP:
             blocks += [w, torch.zeros((runs, out), dtype=dtype)]
         return torch.cat(blocks, dim=1)
 
-    def _layers(self, th: torch.Tensor):
+    @cached_property
+    def _block_sizes(self) -> list[int]:
+        return [size for out, inp in self.shapes for size in (out * inp, out)]
+
+    def _layers(self, th: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """(w, b) of each layer as views of th (R, d): w is (R, out, in), b is (R, 1, out)."""
-        offset = 0
-        for out, inp in self.shapes:
-            w = th[:, offset : offset + out * inp].reshape(-1, out, inp)
-            b = th[:, None, offset + out * inp : offset + out * inp + out]
-            offset += out * inp + out
-            yield w, b
+        blocks = th.split(self._block_sizes, dim=1)
+        return [(w.unflatten(1, shape), b[:, None]) for shape, w, b in zip(self.shapes, blocks[::2], blocks[1::2])]
 
     def _forward(self, theta: torch.Tensor, x: torch.Tensor, keep: bool):
         """Output (R, B, out) of a batch of parameters, with each layer's input and sigma' if ``keep``."""
         h = x if x.ndim == 3 else x.expand(theta.shape[0], *x.shape)
         act, slope = ACTIVATIONS[self.activation]
-        layers = list(self._layers(theta))
+        layers = self._layers(theta)
         inputs, slopes = [], []
         for k, (w, b) in enumerate(layers):
             inputs.append(h)
@@ -255,11 +257,13 @@ class ERMProblem:
         jac = self._grad_of_mean(pairs, x, y).reshape(runs, n, -1)
         return jac[0] if single else jac
 
-    def minibatch_indices(self, runs: int, batch_size: int, generator: torch.Generator) -> torch.Tensor:
-        """i.i.d. uniform indices, drawn with replacement: shape (runs, batch_size)."""
+    def minibatch_indices(self, runs: int | tuple[int, ...], batch_size: int, generator: torch.Generator) -> torch.Tensor:
+        """i.i.d. uniform indices, drawn with replacement: shape (runs, batch_size), or
+        (*runs, batch_size) for a tuple."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got batch_size={batch_size}")
-        return torch.randint(self.n, (runs, batch_size), generator=generator)
+        runs = runs if isinstance(runs, tuple) else (runs,)
+        return torch.randint(self.n, (*runs, batch_size), generator=generator)
 
     def minibatch_gradient(self, theta: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
         """G(theta, (U_1..U_M)) = (1/M) sum_m grad l_{U_m}(theta), for theta (R, d), indices (R, M)."""
@@ -272,14 +276,20 @@ class ERMProblem:
 
     def full_gradient(self, theta: torch.Tensor, n: int) -> torch.Tensor:
         """An oracle for ``run_adam`` without noise: grad F for every run, theta (R, d)."""
-        return self.minibatch_gradient(theta, torch.arange(self.n).expand(theta.shape[0], -1))
+        return self._grad_of_mean(theta, self.x, self.y)
 
     def stochastic_gradient(self, batch_size: int, generator: torch.Generator):
-        """An oracle for ``run_adam``: fresh i.i.d. mini-batches for every run at every step."""
+        """An oracle for ``run_adam``: fresh i.i.d. mini-batches for every run at every step, drawn
+        ahead in blocks of steps (``adam.DrawnAhead``: ``generator`` serves this oracle alone)."""
+
+        def batches(steps: int, shape: torch.Size) -> tuple[torch.Tensor, torch.Tensor]:
+            indices = self.minibatch_indices((steps, shape[0]), batch_size, generator)
+            return self.x[indices], self.y[indices]
+
+        draws = DrawnAhead(batches)
 
         def oracle(theta: torch.Tensor, n: int) -> torch.Tensor:
-            idx = self.minibatch_indices(theta.shape[0], batch_size, generator)
-            return self.minibatch_gradient(theta, idx)
+            return self._grad_of_mean(theta, *draws(theta.shape))
 
         return oracle
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .adam import DrawnAhead, GradientOracle
+
 SYMMETRIC_LAWS = ("normal", "rademacher")
 SKEWED_LAWS = ("exponential", "two_point", "lognormal")
 
@@ -217,10 +219,34 @@ class StochasticQuadratic:
         return sampler
 
     def stochastic_gradient(self, rng: np.random.Generator):
-        """An oracle for ``adam.run_adam``: a fresh X_n for every run at every step."""
+        """An oracle for ``adam.run_adam``: a fresh X_n for every run at every step, drawn ahead in
+        blocks of steps (``adam.DrawnAhead``: ``rng`` serves this oracle alone)."""
+        draws = DrawnAhead(lambda steps, shape: (torch.from_numpy(self.noise(rng, (steps, *shape))),))
 
         def oracle(theta: torch.Tensor, n: int) -> torch.Tensor:
-            x = torch.from_numpy(self.noise(rng, tuple(theta.shape)))
+            (x,) = draws(theta.shape)
             return theta - x.to(theta.dtype)
 
         return oracle
+
+
+def joined_stochastic_gradient(problems: list[tuple[StochasticQuadratic, np.random.Generator]],
+                               runs: list[int]) -> GradientOracle:
+    """One oracle for the runs of several quadratics side by side (``runs[i]`` consecutive runs of
+    problem i), each drawing from its own generator what its own oracle would: ``run_adam`` then
+    advances them all in one batch, with the numbers of separate calls (its update acts run by run).
+    G = theta - X for every problem, so one subtraction serves them all."""
+
+    def draw(steps: int, shape: torch.Size) -> tuple[torch.Tensor]:
+        if shape[0] != sum(runs):
+            raise ValueError(f"the joined problems have {sum(runs)} runs, got parameters of shape {tuple(shape)}")
+        return (torch.cat([torch.from_numpy(problem.noise(rng, (steps, count, *shape[1:])))
+                           for (problem, rng), count in zip(problems, runs)], dim=1),)
+
+    draws = DrawnAhead(draw)
+
+    def oracle(theta: torch.Tensor, n: int) -> torch.Tensor:
+        (x,) = draws(theta.shape)
+        return theta - x.to(theta.dtype)
+
+    return oracle

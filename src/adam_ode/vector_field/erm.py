@@ -10,9 +10,9 @@ import torch
 
 from ..adam import AdamHyper
 from ..erm import ERMProblem
-from .estimate import (BLOCK, CHUNK_ELEMENTS, CommonRandomNumbers, FieldEstimate, batch_of_estimates,
-                       block_generators, check_controls, check_samples, combine, control_means, sequence_values,
-                       sum_weights, truncation_lengths)
+from .estimate import (BLOCK, CHUNK_ELEMENTS, CommonRandomNumbers, FieldEstimate, batch_of_control_means,
+                       batch_of_estimates, block_generators, check_controls, check_samples, combine, control_means,
+                       sequence_values, sum_weights, truncation_lengths)
 
 
 
@@ -122,10 +122,20 @@ def _check_batch_size(batch_size) -> None:
 
 
 def _batch_moments(jac: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """E[G^r], r = 1..4 (..., 4, d), for G the mean of M i.i.d. uniform rows of J (..., N, d): the
-    cumulants of the mean are kappa_r / M^(r-1), those of one row from its central moments."""
+    """E[G^r], r = 1..4 (..., 4, d), for G the mean of M i.i.d. uniform rows of J (..., N, d)."""
+    return _moments_of_mean(_row_moments(jac), batch_size)
+
+
+def _row_moments(jac: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The mean and the central moments 2, 3 and 4 (each (..., d)) of a uniform row of J."""
     mean = jac.mean(dim=-2)
-    c2, c3, c4 = (((jac - mean[..., None, :]) ** r).mean(dim=-2) for r in (2, 3, 4))
+    return (mean, *(((jac - mean[..., None, :]) ** r).mean(dim=-2) for r in (2, 3, 4)))
+
+
+def _moments_of_mean(row_moments: tuple[torch.Tensor, ...], batch_size: int) -> torch.Tensor:
+    """``_batch_moments`` from ``_row_moments``: the cumulants of the mean of M rows are
+    kappa_r / M^(r-1), those of one row from its central moments."""
+    mean, c2, c3, c4 = row_moments
     k1, k2, k3, k4 = mean, c2 / batch_size, c3 / batch_size**2, (c4 - 3 * c2**2) / batch_size**3
     return torch.stack([k1, k2 + k1**2, k3 + 3 * k2 * k1 + k1**3,
                         k4 + 4 * k3 * k1 + 3 * k2**2 + 6 * k2 * k1**2 + k1**4], dim=-2)
@@ -215,9 +225,9 @@ class ERMCommonRandomNumbers(CommonRandomNumbers):
 
 def estimates_at_jacobian(estimators: list[ERMCommonRandomNumbers], J) -> list[FieldEstimate]:
     """``[estimator.at_jacobian(J) for estimator in estimators]``, the same numbers, for estimators of
-    one number of sequences and one eps: the pair products of J built once, the moments of G once
-    per batch size, and every control-variate fit in one batch. At a few hundred sequences torch's
-    cost per operation, not the arithmetic, dominates an estimate, and one batch pays it once. Where
+    one number of sequences and one eps: the pair products of J and the moments of its rows built
+    once, and every control mean and control-variate fit in one batch. At a few hundred sequences
+    torch's cost per operation, not the arithmetic, dominates an estimate, and one batch pays it once. Where
     an estimate's sums hold more than ``BATCH_ELEMENTS`` numbers (d x sequences), the batch's
     temporaries leave the cache, and the estimates are made one by one."""
     jac = _as_jacobian(J)
@@ -228,9 +238,9 @@ def estimates_at_jacobian(estimators: list[ERMCommonRandomNumbers], J) -> list[F
     if jac.shape[1] * kinds[0][0] > BATCH_ELEMENTS:
         return [e.at_jacobian(jac) for e in estimators]
     m, v = (torch.stack(sums) for sums in zip(*_erm_sums_of([(e.w, e.pairs) for e in estimators], jac)))
-    moments = {size: _batch_moments(jac, size) for size in sorted({e.batch_size for e in estimators})}
+    rows = _row_moments(jac)
+    moments = {size: _moments_of_mean(rows, size) for size in sorted({e.batch_size for e in estimators})}
     raw = [moments[e.batch_size] for e in estimators]
-    means = (torch.stack([control_means(r, e.hyper, *e.n_terms) for r, e in zip(raw, estimators)])
-             if kinds[0][2] else None)
-    return batch_of_estimates(m, v, [r[1] for r in raw], [e.hyper for e in estimators],
-                              [e.n_terms for e in estimators], means)
+    hypers, n_terms = [e.hyper for e in estimators], [e.n_terms for e in estimators]
+    means = batch_of_control_means(torch.stack(raw), hypers, n_terms) if kinds[0][2] else None
+    return batch_of_estimates(m, v, [r[1] for r in raw], hypers, n_terms, means)

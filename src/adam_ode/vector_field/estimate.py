@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property, lru_cache, partial
 from typing import Callable, Iterator
 
 import numpy as np
@@ -99,9 +99,27 @@ def control_means(raw: torch.Tensor, hyper: AdamHyper, k_alpha: int, k_beta: int
     E m = E G, E v = E G^2, E m^2 = A E G^2 + (1 - A) (E G)^2,
     E m v = C E G^3 + (1 - C) E G E G^2, E v^2 = D E G^4 + (1 - D) (E G^2)^2.
     """
+    return _means_of_controls(raw, *_weight_products(hyper.alpha, hyper.beta, k_alpha, k_beta))
+
+
+def batch_of_control_means(raw: torch.Tensor, hypers: list[AdamHyper], n_terms: list[tuple[int, int]]) -> torch.Tensor:
+    """``control_means`` for B estimators at once, the numbers of B calls: ``raw`` (B, 4, d), one
+    set of hyperparameters and truncation lengths per estimator; returns (B, 5, d)."""
+    products = torch.tensor([_weight_products(h.alpha, h.beta, *terms) for h, terms in zip(hypers, n_terms)],
+                            dtype=raw.dtype)
+    return _means_of_controls(raw, *products.T[..., None])
+
+
+@lru_cache(maxsize=None)
+def _weight_products(alpha: float, beta: float, k_alpha: int, k_beta: int) -> tuple[float, float, float]:
+    """(A, C, D) = (sum a_k^2, sum a_k b_k, sum b_k^2) of the kept weights: fixed by the
+    hyperparameters and O(K_beta) to compute, so computed once, not at every estimate."""
+    a, b = sum_weights(alpha, beta, k_alpha, k_beta)
+    return a @ a, a @ b[:k_alpha], b @ b
+
+
+def _means_of_controls(raw: torch.Tensor, sq_a, cross, sq_b) -> torch.Tensor:
     mu1, mu2, mu3, mu4 = raw.unbind(-2)
-    a, b = sum_weights(hyper.alpha, hyper.beta, k_alpha, k_beta)
-    sq_a, cross, sq_b = a @ a, a @ b[:k_alpha], b @ b
     return torch.stack([mu1, mu2, sq_a * mu2 + (1 - sq_a) * mu1**2, cross * mu3 + (1 - cross) * mu1 * mu2,
                         sq_b * mu4 + (1 - sq_b) * mu2**2], dim=-2)
 
