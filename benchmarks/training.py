@@ -13,8 +13,8 @@ results/benchmarks/training.csv.
 
 And quadratic_adam's runs as config/paper.yaml plans them (five noise laws of the 1-D stochastic
 quadratic, each with four betas x 64 seeds): one ``run_adam`` call per law, each batched over its
-betas and seeds, against one call for all laws (``joined_stochastic_gradient``, every law drawing its own
-stream); the time per step of all laws, and the iterates identical (asserted); writes
+betas and seeds, against one call for all laws (``joined_stochastic_gradient``, every law drawing
+its own stream); the time per step of all laws, and the iterates identical (asserted); writes
 results/benchmarks/training_laws.csv.
 """
 
