@@ -19,8 +19,8 @@ with independent sequences.
 The judged radius of a momentum pair: where the conflicting-data control can fail, below the
 distance from Z to the zeros of f beside it (on clean data they are Z itself), a fraction of the
 smallest such distance the control_zeros pilot found at the largest M; the smallest radius of the
-grid without a pilot. It joins the grid, and every network whose Lyapunov test it judges is
-measured there.
+grid without a pilot. It joins that pair's grid, and every network whose Lyapunov test it judges
+is measured there at that pair's settings (the other pairs' tests do not read it).
 """
 
 import numpy as np
@@ -59,6 +59,10 @@ class LyapunovMap:
         judged = {pair: p["pilot_radius_fraction"] * offset.distance if offset else min(p["radii"])
                   for pair, offset in offsets.items()}
         self.radii = sorted(set(p["radii"]) | set(judged.values()))
+        # Which settings a radius measures: all of them on the grid and at the largest radius (where the
+        # edge searches run); a momentum pair's own at its judged radius, which judges no other pair.
+        self.settings_at = {r: [s for s in self.settings
+                                if r in p["radii"] or r == max(self.radii) or judged[s[:2]] == r] for r in self.radii}
         # Where the searches run: every setting at its judged radius, the largest M at the largest radius.
         self.searches = ({(judged[s[:2]], s) for s in self.settings}
                          | {(max(self.radii), s) for s in self.settings if s[2] == max(sizes)})
@@ -106,7 +110,8 @@ class LyapunovMap:
         center, base, rows = self.minima["thetas"][i], self.base(i), []
         points = sphere_points(center, self.radii, self.p["directions"], rng)
         for ri, radius in enumerate(self.radii):
-            measured = measure_points(self.problem, self.crns, points[ri])
+            crns = {key: self.crns[key] for key in self.settings_at[radius]}
+            measured = measure_points(self.problem, crns, points[ri])
             rows += [{**base, "radius": radius, "direction": u, "search": "random", "alpha": a, "beta": b,
                       "batch_size": m, **self.judgement[a, b], **values}
                      for u, at in enumerate(measured) for (a, b, m), values in at.items()]
@@ -129,8 +134,9 @@ def main(stage: Stage) -> None:
         found = lyapunov.rows_at(i, rng)
         rows += found
         worst = [row["normalised"] for row in found if row["search"] == "worst"]
-        stage.log(f"network {p['network']} point {i}: {len(lyapunov.radii)} radii x {p['directions']} directions x "
-                  f"{len(lyapunov.settings)} (alpha, beta, M)" + (
+        cells = sum(map(len, lyapunov.settings_at.values()))
+        stage.log(f"network {p['network']} point {i}: {p['directions']} directions x {cells} (r, alpha, beta, M) "
+                  f"({len(lyapunov.radii)} radii, {len(lyapunov.settings)} (alpha, beta, M))" + (
                       f"; {len(worst)} worst-case searches, largest normalised derivative (fresh sequences) "
                       f"{max(worst):.3f}" if worst else ""))
     save_table(stage.output("lyapunov_pl.csv"), pd.DataFrame(rows))

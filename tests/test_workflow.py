@@ -134,6 +134,28 @@ def test_gathered_shards_are_the_single_job_s_table(repo, tmp_path):
         assert all(sharded[network] == table for (network, _), table in single[stage].items())
 
 
+def test_a_judged_radius_measures_only_the_pair_it_judges(repo):
+    """Every setting is measured on the grid and at the largest radius; off the grid, a momentum pair's
+    judged radius holds that pair's settings alone, at every batch size (no other pair's test reads
+    it). The tiny run's pilot puts at least one judged radius off the grid."""
+    off_grid = 0
+    for shard in (repo / "results" / "lyapunov_shard").iterdir():
+        grid = json.loads((shard / "provenance.json").read_text())["params"]["radii"]
+        table = pd.read_csv(shard / "lyapunov_pl.csv")
+        table = table[table["search"] == "random"]
+        settings = set(table[["alpha", "beta", "batch_size"]].itertuples(index=False))
+        for radius, at in table.groupby("radius"):
+            measured = set(at[["alpha", "beta", "batch_size"]].itertuples(index=False))
+            if radius in grid or radius == table["radius"].max():
+                assert measured == settings
+            else:
+                off_grid += 1
+                judged = {(a, b, m) for a, b, m, r in table[["alpha", "beta", "batch_size", "judged_radius"]]
+                          .itertuples(index=False) if r == radius}
+                assert judged and measured == judged
+    assert off_grid > 0
+
+
 @pytest.mark.parametrize("key, value", [("field.control_variate", False), ("quadratic.final_window", 0.3),
                                         ("lyapunov.worst_case_steps", 2), ("claims.rate_tolerance", 0.2)])
 def test_a_key_reruns_exactly_the_stages_the_stage_table_names(repo, key, value):

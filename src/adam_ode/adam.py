@@ -128,14 +128,15 @@ def run_adam(
         raise ValueError(f"record_steps must lie in [0, n_steps={n_steps}]")
     if average_from is not None and not 0 <= average_from <= n_steps:
         raise ValueError(f"average_from must lie in [0, n_steps={n_steps}], got {average_from}")
-    times = np.broadcast_to(training_times(schedule, n_steps, steps).reshape(len(steps), -1), (len(steps), runs))
     alpha, beta = (np.broadcast_to(np.asarray(x, dtype=float), runs) for x in (hyper.alpha, hyper.beta))
-    # The bias corrections depend on a run only through its (alpha, beta, gamma_0): computed once per
-    # distinct triple, then spread to the runs (a sweep has few distinct values and many runs).
+    # The bias corrections and training times depend on a run only through its (alpha, beta, gamma_0):
+    # computed once per distinct triple, then spread to the runs (a sweep has few distinct values and
+    # many runs).
     coefficients = np.stack([alpha, beta, np.broadcast_to(np.asarray(schedule.gamma_0, dtype=float).reshape(-1), runs)],
                             axis=1)
     distinct, run_of = np.unique(coefficients, axis=0, return_inverse=True)
     distinct_schedule = dataclasses.replace(schedule, gamma_0=distinct[:, 2])
+    times = training_times(distinct_schedule, n_steps, steps).take(run_of, axis=1)
     one_minus_alpha, beta_t, one_minus_beta = (torch.tensor(x, dtype=theta.dtype)[:, None]
                                                for x in (1 - alpha, beta, 1 - beta))
     eps = hyper.eps

@@ -21,7 +21,7 @@ from .adam import DrawnAhead
 
 # sigma and sigma'(z), the latter from the pre-activation z and the activation a = sigma(z).
 ACTIVATIONS = {
-    "tanh": (torch.tanh, lambda z, a: 1 - a * a),
+    "tanh": (torch.tanh, lambda z, a: torch.rsub(a * a, 1)),  # 1 - a^2, without Tensor.__rsub__'s Python wrapper
     "softplus": (torch.nn.functional.softplus, lambda z, a: torch.sigmoid(z)),
     "sigmoid": (torch.sigmoid, lambda z, a: a * (1 - a)),
     "silu": (torch.nn.functional.silu, lambda z, a: (s := torch.sigmoid(z)) * (1 + z * (1 - s))),
@@ -89,7 +89,7 @@ class MLP:
 
     def _layers(self, th: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """(w, b) of each layer as views of th (R, d): w is (R, out, in), b is (R, 1, out)."""
-        blocks = th.split(self._block_sizes, dim=1)
+        blocks = th.split_with_sizes(self._block_sizes, dim=1)  # Tensor.split's Python wrapper costs more
         return [(w.unflatten(1, shape), b[:, None]) for shape, w, b in zip(self.shapes, blocks[::2], blocks[1::2])]
 
     def _forward(self, theta: torch.Tensor, x: torch.Tensor, keep: bool):
