@@ -10,7 +10,7 @@ from replication.claims import (CONFLICTING, UNDERPARAMETRIZED, capture_claims, 
                                 lyapunov_claims, network_controls, noise_claims, pl_claims, quadratic_claims,
                                 rate_claims, step_size_claims, with_error_control)
 from replication.dashboard import control_outcome, summary, with_seed_agreement
-from replication.neighbourhood import capture_tolerance, lyapunov_radius, zero_offset
+from replication.neighbourhood import capture_tolerance, lyapunov_radius, random_directions, zero_offset
 
 
 def verdicts(rows):
@@ -205,6 +205,19 @@ def lyapunov_table(failing_radius, minima=1):
                                  "derivative_se": 0.1, "derivative_n": 400, "pl_ratio": (3.0 if interpolates else 3.0 * radius**2),
                                  "noise_ratio": (2.0 if interpolates else 0.5 / radius**2) * (1 + 0.1 * point)})
     return pd.DataFrame(rows)
+
+
+def test_the_ratios_are_read_once_per_point_at_every_radius():
+    """A second momentum pair measured on the grid and alone at its judged radius: the PL and noise
+    ratios are read once per point and batch size, at the grid's radii and at that radius too."""
+    table = lyapunov_table(failing_radius=1e-2, minima=2)
+    second = table.assign(beta=0.999)
+    judged = second[second["radius"] == 1e-4].assign(radius=3e-4, judged_radius=3e-4)
+    ratios = random_directions(pd.concat([table, second, judged]))
+    assert sorted(ratios["radius"].unique()) == [1e-4, 3e-4, 1e-3, 1e-2, 1e-1]
+    points = ["network", "minimum", "radius", "direction", "batch_size"]
+    assert not ratios.duplicated(points).any() and (ratios["search"] == "random").all()
+    assert len(ratios) == len(table[table["search"] == "random"]) + len(judged[judged["search"] == "random"])
 
 
 def test_lyapunov_radius_and_batch_size_threshold():

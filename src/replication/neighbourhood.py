@@ -21,10 +21,11 @@ def significant_fraction(table: pd.DataFrame) -> pd.Series:
 
 
 def random_directions(lyapunov: pd.DataFrame) -> pd.DataFrame:
-    """The lyapunov_pl rows of the random directions at one (alpha, beta): the PL and noise ratios do
-    not depend on the momentum pair, so one copy of them."""
+    """The lyapunov_pl rows of the random directions, one per point and batch size: the PL and noise
+    ratios do not depend on the momentum pair, so one copy of them, at every radius (a judged radius
+    off the grid holds its own pair's rows alone)."""
     random = lyapunov[lyapunov["search"] == "random"]
-    return random[(random[["alpha", "beta"]] == random[["alpha", "beta"]].iloc[0]).all(axis=1)]
+    return random.drop_duplicates(["network", "minimum", "radius", "direction", "batch_size"])
 
 
 def lyapunov_radius(table: pd.DataFrame, batch_size: int) -> float | None:
